@@ -1,0 +1,1 @@
+"""Login accounts: credentials, account-level roles, API tokens, lockout."""

@@ -1,0 +1,78 @@
+"""Default configuration. Every key can be overridden by an ``INVENIO_<KEY>``
+environment variable (parsed as a Python literal when it is one)."""
+
+from datetime import timedelta
+
+from celery.schedules import crontab
+
+# --- service -----------------------------------------------------------------
+SERVICE_NAME = "rero-ils-users"
+SECRET_KEY = "change-me-in-production"
+TIME_ZONE = "Europe/Zurich"  # "today" for expiry dates and history ages
+SERVER_BASE_URL = None  # e.g. "https://bib.example.org"; defaults to the request's host
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+SESSION_REDIS_URL = None  # "redis://127.0.0.1:6379/2": server-side sessions in Redis
+BABEL_DEFAULT_LOCALE = "en"
+LANGUAGES = ["eng", "fre", "ger", "ita"]
+
+# --- database ----------------------------------------------------------------
+SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://rero:rero@127.0.0.1:5432/rero_ils_users"
+DB_VERSIONING_USER_MODEL = None
+
+# --- search ------------------------------------------------------------------
+SEARCH_HOSTS = ["http://127.0.0.1:9200"]
+SEARCH_INDEX_PREFIX = ""
+SEARCH_REFRESH = False  # True makes each write visible to search at once (tests)
+SEARCH_TIMEOUT = 10
+SEARCH_MAX_SIZE = 1000
+JSONSCHEMAS_HOST = "rero-ils-users.local"
+JSONSCHEMAS_REGISTER_ENDPOINTS_API = False
+JSONSCHEMAS_REGISTER_ENDPOINTS_UI = False
+
+# --- Celery ------------------------------------------------------------------
+CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE = {
+    "index-queue": {"task": "rero_ils_users.index_queue", "schedule": timedelta(seconds=30)},
+    "expire-patrons": {"task": "rero_ils_users.expire_patrons", "schedule": crontab(hour=2, minute=0)},
+    "purge-history": {"task": "rero_ils_users.purge_history", "schedule": crontab(hour=3, minute=0)},
+}
+JOBS_LOCK_REDIS_URL = "redis://127.0.0.1:6379/0"
+PATRON_EXPIRY_REMINDER_DAYS = 30
+HISTORY_MAX_AGE_MONTHS = 6
+
+# --- accounts ----------------------------------------------------------------
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_REQUIRE_SPECIAL = False
+LOGIN_MAX_ATTEMPTS = 5
+LOGIN_LOCKOUT = timedelta(minutes=15)
+LOGIN_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+SECURITY_PASSWORD_HASH = "argon2"
+SECURITY_PASSWORD_SALT = "change-me-in-production-too"
+SECURITY_USERNAME_ENABLE = True
+SECURITY_USERNAME_REQUIRED = True
+SECURITY_USERNAME_MIN_LENGTH = 3
+SECURITY_USERNAME_MAX_LENGTH = 255
+SECURITY_PASSWORD_LENGTH_MIN = 8
+SECURITY_RETURN_GENERIC_RESPONSES = True
+SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
+SECURITY_RECOVERABLE = True
+SECURITY_RESET_PASSWORD_WITHIN = "1 days"
+SECURITY_SEND_REGISTER_EMAIL = False
+SECURITY_TRACKABLE = False
+SECURITY_URL_PREFIX = "/security"
+SECURITY_CSRF_PROTECT_MECHANISMS = ["session", "basic"]
+SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = True
+SECURITY_CSRF_HEADER = "X-CSRF-Token"
+WTF_CSRF_CHECK_DEFAULT = False
+WTF_CSRF_TIME_LIMIT = None
+
+# --- mail --------------------------------------------------------------------
+MAIL_SERVER = "127.0.0.1"
+MAIL_PORT = 25
+MAIL_DEFAULT_SENDER = "noreply@rero-ils-users.local"
+MAIL_SUPPRESS_SEND = False

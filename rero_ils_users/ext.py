@@ -1,0 +1,56 @@
+"""The one place that wires extensions, blueprints and signals."""
+
+from importlib import import_module
+
+from flask_mail import Mail
+from flask_principal import identity_loaded
+from flask_security import Security, SQLAlchemyUserDatastore, current_user
+from flask_wtf import CSRFProtect
+from invenio_db import InvenioDB, db
+from invenio_jsonschemas import InvenioJSONSchemas
+
+from . import rest
+from .accounts.models import Role, User
+from .jobs import tasks  # noqa: F401  (registers the tasks)
+from .jobs.celery import init_celery
+from .paths import jsonschemas_dir
+from .permissions import needs
+from .records.search import SearchIndexes
+
+BLUEPRINTS = (
+    "rero_ils_users.views",
+    "rero_ils_users.organisations.views",
+    "rero_ils_users.libraries.views",
+    "rero_ils_users.patron_types.views",
+)
+
+
+def _on_identity_loaded(sender, identity):
+    """Give every request's identity its person and needs (anonymous too)."""
+    if current_user and current_user.is_authenticated:
+        person = needs.load_person(current_user.id, current_user.role_names)
+    else:
+        person = needs.ANONYMOUS
+    needs.provide(identity, person)
+
+
+class ReroIlsUsers:
+    def __init__(self, app):
+        # Import every blueprint (and so every model) first: invenio-db builds the
+        # revision tables of the models it knows when it initialises.
+        blueprints = [import_module(name).blueprint for name in BLUEPRINTS]
+        InvenioDB(app, entry_point_group=False)
+        schemas = InvenioJSONSchemas(app, entry_point_group=False)
+        schemas.register_schemas_dir(str(jsonschemas_dir()))
+        app.extensions["rero-search"] = SearchIndexes(app)
+        app.extensions["rero-datastore"] = datastore = SQLAlchemyUserDatastore(db, User, Role)
+        CSRFProtect(app)
+        Security(app, datastore)
+        Mail(app)
+        init_celery(app)
+
+        identity_loaded.connect_via(app)(_on_identity_loaded)
+        rest.register_error_handlers(app)
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+        app.extensions["rero-ils-users"] = self

@@ -1,0 +1,1 @@
+"""Celery app and the scheduled jobs (thin: they call services)."""

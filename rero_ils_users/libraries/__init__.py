@@ -1,0 +1,1 @@
+"""Libraries: belong to one organisation; their email receives 'mail' notices."""

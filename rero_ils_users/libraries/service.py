@@ -1,0 +1,43 @@
+"""Libraries follow the matrix (lib-*) within the caller's organisation; only
+their own staff (or full permissions) update or delete them."""
+
+from ..errors import Conflict
+from ..organisations.service import OrganisationScopedService, reference_checks
+from ..permissions.policy import Target
+from .api import Library
+
+# resources that point at a library register a check here (no import back)
+library_reference_checks = []
+
+
+class LibraryService(OrganisationScopedService):
+    record_cls = Library
+    action = "lib"
+    conflicts = {"uq_libraries_org_code": ("code", "A library with this code exists already in the organisation.")}
+
+    def target(self, record):
+        return Target(
+            organisation_pid=record["organisation"]["pid"],
+            library_pids=frozenset({record["pid"]}) if record.get("pid") else frozenset(),
+            professional=True,
+        )
+
+    def columns(self, stored):
+        return {"organisation_pid": stored["organisation"]["pid"], "code": stored["code"]}
+
+    def before_delete(self, identity, record):
+        for check in library_reference_checks:
+            reason = check(record.pid)
+            if reason:
+                raise Conflict(f"The library is still referenced by {reason}.")
+
+
+libraries = LibraryService()
+
+
+def _libraries_left(organisation_pid):
+    count = len(Library.pids_of_organisation(organisation_pid))
+    return f"{count} librar{'y' if count == 1 else 'ies'}" if count else None
+
+
+reference_checks.append(_libraries_left)

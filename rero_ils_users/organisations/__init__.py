@@ -1,0 +1,1 @@
+"""Organisations: the library networks that own libraries and patron types."""

@@ -1,0 +1,1 @@
+"""Patron types: circulation conditions of one organisation."""

@@ -1,0 +1,35 @@
+"""Patron types follow the matrix (ptty-*) within the caller's organisation."""
+
+from invenio_db import db
+
+from ..errors import Conflict
+from ..organisations.service import OrganisationScopedService, reference_checks
+from .api import PatronType
+
+# resources that point at a patron type register a check here (no import back)
+patron_type_reference_checks = []
+
+
+class PatronTypeService(OrganisationScopedService):
+    record_cls = PatronType
+    action = "ptty"
+
+    def columns(self, stored):
+        return {"organisation_pid": stored["organisation"]["pid"]}
+
+    def before_delete(self, identity, record):
+        for check in patron_type_reference_checks:
+            reason = check(record.pid)
+            if reason:
+                raise Conflict(f"The patron type is still used by {reason}.")
+
+
+patron_types = PatronTypeService()
+
+
+def _types_left(organisation_pid):
+    count = db.session.query(PatronType.model_cls.id).filter_by(organisation_pid=organisation_pid).count()
+    return f"{count} patron type(s)" if count else None
+
+
+reference_checks.append(_types_left)

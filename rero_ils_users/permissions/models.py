@@ -1,0 +1,60 @@
+"""The matrix as data: grants, the defaults already applied, per-user denies, audit."""
+
+from datetime import datetime, timezone
+
+from invenio_db import db
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class RoleGrant(db.Model):
+    """``role`` is granted ``action`` (network-wide)."""
+
+    __tablename__ = "permission_role_grant"
+    role = db.Column(db.String(64), primary_key=True)
+    action = db.Column(db.String(64), primary_key=True)
+
+
+class SeededGrant(db.Model):
+    """A default grant that ``init`` already applied once: never re-added after a revoke."""
+
+    __tablename__ = "permission_seeded_grant"
+    role = db.Column(db.String(64), primary_key=True)
+    action = db.Column(db.String(64), primary_key=True)
+
+
+class MatrixVersion(db.Model):
+    """One row, bumped on every matrix change: processes drop their cached matrix."""
+
+    __tablename__ = "permission_matrix_version"
+    id = db.Column(db.Integer, primary_key=True)
+    version = db.Column(db.Integer, nullable=False, default=0)
+
+
+class UserDeny(db.Model):
+    """``action`` is denied to user ``user_id`` whatever their roles grant."""
+
+    __tablename__ = "permission_user_deny"
+    user_id = db.Column(db.Integer, primary_key=True)
+    action = db.Column(db.String(64), primary_key=True)
+    by_user_id = db.Column(db.Integer, nullable=True)
+    organisation_pid = db.Column(db.String(64), nullable=True)
+    created = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class PermissionAudit(db.Model):
+    """Who changed which grant or deny, when, with the state before and after."""
+
+    __tablename__ = "permission_audit"
+    id = db.Column(db.Integer, primary_key=True, autoincrement=True)
+    at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    by_user_id = db.Column(db.Integer, nullable=True)
+    operation = db.Column(db.String(16), nullable=False)  # grant, revoke, deny, lift
+    role = db.Column(db.String(64), nullable=True)
+    action = db.Column(db.String(64), nullable=False)
+    user_id = db.Column(db.Integer, nullable=True)
+    organisation_pid = db.Column(db.String(64), nullable=True, index=True)
+    before = db.Column(db.JSON, nullable=True)
+    after = db.Column(db.JSON, nullable=True)

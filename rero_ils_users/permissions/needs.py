@@ -1,0 +1,137 @@
+"""What an identity is: a ``Person`` (roles, organisation, libraries) and the
+Flask-Principal needs derived from it when the identity loads."""
+
+from dataclasses import dataclass, field
+from functools import partial
+
+from flask_principal import ActionNeed, Identity, Need, RoleNeed, UserNeed
+
+from . import matrix
+from .models import UserDeny
+from .roles import ANY_USER, AUTHENTICATED_USER, DOCUMENT_IMPORTER, PRO_FULL, SUPERUSER, is_professional
+
+OrganisationNeed = partial(Need, "organisation")
+LibraryNeed = partial(Need, "library")
+
+
+@dataclass(frozen=True)
+class RecordRoles:
+    """Roles one patron record gives, in its organisation."""
+
+    pid: str
+    organisation_pid: str
+    roles: frozenset
+    library_pids: frozenset = frozenset()
+    expired: bool = False
+
+
+@dataclass(frozen=True)
+class Person:
+    """Everything the policy knows of the caller."""
+
+    user_id: int | None = None
+    account_roles: frozenset = frozenset()
+    records: tuple = ()
+    denied: frozenset = frozenset()
+    token_only: bool = False  # identified by an API token of a document importer
+    organisation_libraries: frozenset = field(default=frozenset())
+
+    @property
+    def authenticated(self):
+        return self.user_id is not None
+
+    @property
+    def system_roles(self):
+        if not self.authenticated or DOCUMENT_IMPORTER in self.account_roles:
+            return frozenset({ANY_USER})
+        return frozenset({ANY_USER, AUTHENTICATED_USER})
+
+    @property
+    def pro_record(self):
+        return next((r for r in self.records if is_professional(r.roles)), None)
+
+    @property
+    def record_roles(self):
+        roles = set()
+        for record in self.records:
+            roles |= record.roles
+        return frozenset(roles)
+
+    @property
+    def roles(self):
+        return self.system_roles | self.account_roles | self.record_roles
+
+    @property
+    def organisation_pid(self):
+        pro = self.pro_record
+        return pro.organisation_pid if pro else None
+
+    @property
+    def library_pids(self):
+        pro = self.pro_record
+        if pro is None:
+            return frozenset()
+        if PRO_FULL in pro.roles:
+            return self.organisation_libraries | pro.library_pids
+        return pro.library_pids
+
+    @property
+    def pro_roles(self):
+        pro = self.pro_record
+        return pro.roles if pro else frozenset()
+
+    def patron_organisations(self):
+        return {r.organisation_pid for r in self.records if "patron" in r.roles}
+
+
+ANONYMOUS = Person()
+
+# The patrons module registers the function that lists a user's records.
+_providers = {}
+
+
+def register_record_provider(records_of, organisation_libraries):
+    """``records_of(user_id) -> [RecordRoles]``; ``organisation_libraries(org_pid) -> set``."""
+    _providers["records"] = records_of
+    _providers["libraries"] = organisation_libraries
+
+
+def load_person(user_id, account_roles=(), token_only=False):
+    records = tuple(_providers["records"](user_id)) if "records" in _providers else ()
+    person = Person(user_id=user_id, account_roles=frozenset(account_roles), records=records, token_only=token_only)
+    org = person.organisation_pid
+    denied = frozenset(d.action for d in UserDeny.query.filter_by(user_id=user_id))
+    libraries = frozenset(_providers["libraries"](org)) if org and PRO_FULL in person.pro_roles else frozenset()
+    return Person(
+        user_id=user_id,
+        account_roles=person.account_roles,
+        records=records,
+        denied=denied,
+        token_only=token_only,
+        organisation_libraries=libraries,
+    )
+
+
+def provide(identity, person):
+    """Attach ``person`` and its needs to a Flask-Principal identity."""
+    identity.person = person
+    if person.user_id is not None:
+        identity.provides.add(UserNeed(person.user_id))
+    for role in person.roles:
+        identity.provides.add(RoleNeed(role))
+    for action in matrix.actions_of(person.roles) - person.denied:
+        identity.provides.add(ActionNeed(action))
+    if person.organisation_pid:
+        identity.provides.add(OrganisationNeed(person.organisation_pid))
+    for library in person.library_pids:
+        identity.provides.add(LibraryNeed(library))
+    return identity
+
+
+def person_of(identity):
+    return getattr(identity, "person", None) or ANONYMOUS
+
+
+def system_identity():
+    """The identity of the CLI and the scheduled jobs: allowed everything."""
+    return provide(Identity("system"), Person(account_roles=frozenset({SUPERUSER})))

@@ -1,0 +1,96 @@
+"""May this identity do <action> on <target>? The one question every endpoint asks.
+
+Grants are additive over the person's roles (per-user denies win); scoping on
+top: staff act in the organisation of their professional record, writes on
+professional records and libraries need a shared library (or full
+permissions), patrons reach only their own records.
+"""
+
+from dataclasses import dataclass
+
+from flask_principal import ActionNeed
+
+from ..errors import NotAuthenticated, NotFound, PermissionDenied
+from . import matrix
+from .needs import person_of
+from .roles import ACCOUNT_ROLES, PATRON, PRO_FULL, PRO_ROLES, SUPERUSER, SYSTEM_ROLES
+
+WRITE_VERBS = ("create", "update", "delete")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the policy needs to know of a record (built by the resource)."""
+
+    organisation_pid: str | None = None
+    library_pids: frozenset = frozenset()
+    owner_user_id: int | None = None
+    professional: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    can: bool
+    error: type | None = None
+    reason: str = ""
+
+    def __bool__(self):
+        return self.can
+
+
+ALLOWED = Decision(True)
+
+
+def _verb(action):
+    return action.rsplit("-", 1)[-1]
+
+
+def has_action(identity, action):
+    """The action granted by some role of the identity and not denied to it."""
+    person = person_of(identity)
+    if SUPERUSER in person.roles:
+        return True
+    return ActionNeed(action) in identity.provides
+
+
+def decide(identity, action, target=None):
+    person = person_of(identity)
+    if SUPERUSER in person.roles:
+        return ALLOWED
+    if not has_action(identity, action):
+        if action in person.denied:
+            return Decision(False, PermissionDenied, f"{action} is denied to this user.")
+        if not person.authenticated:
+            return Decision(False, NotAuthenticated, "Authentication required.")
+        return Decision(False, PermissionDenied, f"No role of yours grants {action}.")
+    if target is None:
+        return ALLOWED
+    granting = set(matrix.roles_granting(action, person.roles))
+    if granting & (set(SYSTEM_ROLES) | set(ACCOUNT_ROLES)):
+        return ALLOWED
+    if granting & set(PRO_ROLES) and target.organisation_pid == person.organisation_pid:
+        return _professional_scope(person, action, target)
+    if PATRON in granting and target.owner_user_id is not None and target.owner_user_id == person.user_id:
+        if target.organisation_pid is None or target.organisation_pid in person.patron_organisations():
+            return ALLOWED
+    return Decision(False, NotFound, "Not found.")
+
+
+def _professional_scope(person, action, target):
+    if not (target.professional and _verb(action) in WRITE_VERBS):
+        return ALLOWED
+    if PRO_FULL in person.pro_roles or person.library_pids & target.library_pids:
+        return ALLOWED
+    return Decision(False, PermissionDenied, "Only staff of one of its libraries may change this record.")
+
+
+def require(identity, action, target=None):
+    """Raise the domain error of a refusal (401, 403 or 404 once mapped)."""
+    decision = decide(identity, action, target)
+    if not decision:
+        raise decision.error(decision.reason)
+    return decision
+
+
+def can(identity, action, target=None):
+    return bool(decide(identity, action, target))

@@ -1,0 +1,1 @@
+"""Shared record machinery: base record, schemas, unit of work, indexing, search."""

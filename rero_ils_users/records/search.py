@@ -1,0 +1,54 @@
+"""OpenSearch: the client, index management behind prefixed aliases, searching."""
+
+import json
+
+from flask import current_app
+from opensearchpy import OpenSearch
+from werkzeug.local import LocalProxy
+
+from ..paths import mappings_dir
+
+
+class SearchIndexes:
+    """The app's search client and its indexes (``app.extensions['rero-search']``)."""
+
+    def __init__(self, app):
+        self.prefix = app.config["SEARCH_INDEX_PREFIX"]
+        self.refresh_on_write = app.config["SEARCH_REFRESH"]
+        self.client = OpenSearch(hosts=app.config["SEARCH_HOSTS"], timeout=app.config["SEARCH_TIMEOUT"])
+
+    def alias(self, resource):
+        return f"{self.prefix}{resource}"
+
+    def definitions(self):
+        """``(alias, index name, body)`` for every mapping file."""
+        for path in sorted(mappings_dir().glob("*/*.json")):
+            resource = path.parent.name
+            yield self.alias(resource), f"{self.prefix}{resource}-{path.stem}", json.loads(path.read_text())
+
+    def create(self, resources=None):
+        """Create missing indexes and their aliases; returns the names created."""
+        created = []
+        for alias, index, body in self.definitions():
+            if resources and alias[len(self.prefix):] not in resources:
+                continue
+            if not self.client.indices.exists(index=index):
+                self.client.indices.create(index=index, body={**body, "aliases": {alias: {}}})
+                created.append(index)
+        return created
+
+    def delete(self, resources=None):
+        for alias, index, _ in self.definitions():
+            if resources and alias[len(self.prefix):] not in resources:
+                continue
+            self.client.indices.delete(index=index, ignore_unavailable=True)
+
+    def refresh(self, resource=None):
+        target = self.alias(resource) if resource else f"{self.prefix}*"
+        self.client.indices.refresh(index=target)
+
+    def search(self, resource, body, **params):
+        return self.client.search(index=self.alias(resource), body=body, **params)
+
+
+current_search = LocalProxy(lambda: current_app.extensions["rero-search"])

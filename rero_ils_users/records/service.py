@@ -1,0 +1,199 @@
+"""The behaviour shared by record services: permission, validation, revision
+checks, envelopes, search. Every method takes the caller's identity explicitly."""
+
+from invenio_db import db
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, StaleRevision, ValidationError
+from ..permissions import policy
+from ..permissions.needs import person_of
+from ..permissions.roles import ADMIN, SUPERUSER
+from . import schemas
+from .refs import ref_url
+from .search import current_search
+from .uow import unit_of_work
+
+READ_ONLY_FIELDS = ("pid", "$schema")
+
+
+def flush_or_conflict(conflicts):
+    """Flush; a unique-constraint violation named in ``conflicts`` becomes a 409.
+
+    ``conflicts`` maps a constraint (or index) name to ``(field, message)``.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        for name, (field, message) in conflicts.items():
+            if name in text:
+                raise Conflict.on(field, message) from None
+        raise
+
+
+def check_revision(record, expected):
+    if expected is not None and expected != record.revision:
+        raise StaleRevision()
+
+
+def sees_all_organisations(identity):
+    return bool(person_of(identity).account_roles & {SUPERUSER, ADMIN})
+
+
+class RecordService:
+    """Create/read/update/delete/search of one record class."""
+
+    record_cls = None
+    action = None  # action shortcut, e.g. "org"
+    conflicts = {}
+
+    # --- hooks a resource overrides ----------------------------------------------
+    def target(self, record):
+        return policy.Target(organisation_pid=record.get("organisation", {}).get("pid"))
+
+    def load(self, identity, data, record=None):
+        """Client JSON -> stored form; raise ``ValidationError`` naming fields."""
+        stored = {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
+        schemas.validate(self.record_cls.schema, stored)
+        return stored
+
+    def dump(self, identity, record):
+        return {k: v for k, v in record.items() if k != "$schema"}
+
+    def columns(self, stored):
+        """Extra model columns written with the record (uniqueness keys)."""
+        return {}
+
+    def before_delete(self, identity, record):
+        """Raise ``Conflict`` when something still references ``record``."""
+
+    def search_filters(self, identity):
+        return []
+
+    # --- operations ----------------------------------------------------------------
+    def get(self, identity, pid, for_update=False):
+        record = self.record_cls.get_by_pid(pid, for_update=for_update)
+        policy.require(identity, f"{self.action}-read", self.target(record))
+        return record
+
+    def read(self, identity, pid):
+        return self.envelope(identity, self.get(identity, pid))
+
+    @unit_of_work
+    def create(self, identity, data, uow=None):
+        policy.require(identity, f"{self.action}-create")
+        stored = self.load(identity, data)
+        policy.require(identity, f"{self.action}-create", self.target(stored))
+        record = self.record_cls.create(stored, **self.columns(stored))
+        flush_or_conflict(self.conflicts)
+        uow.index(record)
+        return record
+
+    @unit_of_work
+    def update(self, identity, pid, data, revision=None, uow=None):
+        record = self.get(identity, pid, for_update=True)
+        policy.require(identity, f"{self.action}-update", self.target(record))
+        check_revision(record, revision)
+        stored = self.load(identity, data, record)
+        stored["pid"] = record.pid
+        stored["$schema"] = record["$schema"]
+        policy.require(identity, f"{self.action}-update", self.target(stored))
+        record.clear()
+        record.update(stored)
+        for name, value in self.columns(stored).items():
+            setattr(record.model, name, value)
+        record.commit()
+        flush_or_conflict(self.conflicts)
+        uow.index(record)
+        return record
+
+    @unit_of_work
+    def delete(self, identity, pid, revision=None, uow=None):
+        record = self.get(identity, pid, for_update=True)
+        policy.require(identity, f"{self.action}-delete", self.target(record))
+        check_revision(record, revision)
+        self.before_delete(identity, record)
+        uow.unindex(record)
+        record.delete()
+
+    def search(self, identity, query=None, page=1, size=10, filters=(), aggs=None, sort=None):
+        policy.require(identity, f"{self.action}-search")
+        must = [{"query_string": {"query": query, "default_operator": "AND"}}] if query else [{"match_all": {}}]
+        body = {
+            "query": {"bool": {"must": must, "filter": list(self.search_filters(identity)) + list(filters)}},
+            "from": (page - 1) * size,
+            "size": size,
+            "track_total_hits": True,
+            "sort": sort or [{"_score": "desc"}, {"pid": {"order": "asc", "unmapped_type": "keyword"}}],
+        }
+        if aggs:
+            body["aggs"] = aggs
+        return current_search.search(self.record_cls.resource, body)
+
+    # --- rendering -----------------------------------------------------------------
+    def envelope(self, identity, record):
+        return envelope(record.resource, record.pid, self.dump(identity, record), record.revision, record.created, record.updated)
+
+
+def envelope(resource, pid, metadata, revision, created, updated):
+    def iso(value):
+        if value is None:
+            return None
+        return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"
+
+    return {
+        "id": pid,
+        "metadata": metadata,
+        "revision": revision,
+        "created": iso(created) if not isinstance(created, str) else created,
+        "updated": iso(updated) if not isinstance(updated, str) else updated,
+        "links": {"self": ref_url(resource, pid)},
+    }
+
+
+def validation_errors(errors):
+    if errors:
+        raise ValidationError(errors=errors)
+
+
+def search_envelope(resource, response, dump, page, size, url, params=None):
+    """The contract's search envelope from an OpenSearch response.
+
+    ``dump(source) -> metadata`` renders each hit's stored document.
+    """
+    hits = []
+    for hit in response["hits"]["hits"]:
+        source = hit["_source"]
+        meta = {k: source.pop(k, None) for k in ("_created", "_updated", "_revision")}
+        hits.append(envelope(resource, hit["_id"], dump(source), meta["_revision"], meta["_created"], meta["_updated"]))
+    total = response["hits"]["total"]
+    aggregations = {}
+    for name, agg in (response.get("aggregations") or {}).items():
+        agg = agg.get(name, agg)  # filtered/nested aggregations wrap the terms one
+        aggregations[name] = {
+            "buckets": [{"key": _key(b), "doc_count": b["doc_count"]} for b in agg.get("buckets", [])]
+        }
+    links = {"self": _page_url(url, params, page, size)}
+    if page * size < total["value"]:
+        links["next"] = _page_url(url, params, page + 1, size)
+    if page > 1:
+        links["prev"] = _page_url(url, params, page - 1, size)
+    return {"hits": {"total": total, "hits": hits}, "aggregations": aggregations, "links": links}
+
+
+def _key(bucket):
+    if "key_as_string" in bucket and bucket["key_as_string"] in ("true", "false"):
+        return bucket["key_as_string"]
+    key = bucket["key"]
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return key
+
+
+def _page_url(url, params, page, size):
+    from urllib.parse import urlencode
+
+    query = {k: v for k, v in (params or {}).items() if k not in ("page", "size")}
+    query.update(page=page, size=size)
+    return f"{url}?{urlencode(query, doseq=True)}"

@@ -1,0 +1,1 @@
+"""Librarian and patron pages."""

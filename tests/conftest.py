@@ -1,0 +1,65 @@
+"""Fixtures shared by every test. API, job and UI tests run against the real
+PostgreSQL, OpenSearch and Redis started by ``scripts/services``."""
+
+import os
+
+import pytest
+from invenio_db import db as _db
+from sqlalchemy import text
+
+from rero_ils_users.factory import create_app as _create_app
+from rero_ils_users.permissions import matrix
+from rero_ils_users.records.search import current_search
+
+
+@pytest.fixture(scope="module")
+def create_app():
+    return lambda **config: _create_app(config)
+
+
+@pytest.fixture(scope="module")
+def app_config():
+    """Only what tests need on top of the environment (``INVENIO_*`` from scripts/test)."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SEARCH_REFRESH": True,
+        "SERVER_BASE_URL": "https://ils.example.org",
+        "CELERY_RESULT_BACKEND": os.environ.get("INVENIO_CELERY_BROKER_URL", "redis://127.0.0.1:6379/1"),
+    }
+
+
+@pytest.fixture(scope="module")
+def search(appctx):
+    """Our own indexes (pytest-invenio's fixture wants invenio-search)."""
+    current_search.delete()
+    current_search.create()
+    yield current_search
+    current_search.delete()
+
+
+def _truncate():
+    tables = ", ".join(f'"{t.name}"' for t in reversed(_db.metadata.sorted_tables))
+    if _db.engine.name == "postgresql":
+        _db.session.execute(text(f"TRUNCATE {tables} CASCADE"))
+    else:
+        for table in reversed(_db.metadata.sorted_tables):
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture()
+def clean(app):
+    """Empty tables and indexes, then the default matrix: each test starts alike.
+
+    Pid counters are not reset: a pid is never reused, as in production (the
+    index keeps versioned tombstones of deleted documents for a while)."""
+    _db.session.rollback()
+    _truncate()
+    current_search.client.delete_by_query(
+        index=f"{current_search.prefix}*", body={"query": {"match_all": {}}}, refresh=True, conflicts="proceed"
+    )
+    matrix.load_defaults()
+    _db.session.commit()
+    yield
+    _db.session.rollback()
