@@ -10,10 +10,13 @@ from invenio_db import InvenioDB, db
 from invenio_jsonschemas import InvenioJSONSchemas
 
 from . import rest
+from .accounts import auth as accounts_auth
 from .accounts.models import Role, User
+from .accounts.passwords import PolicyPasswordUtil
 from .jobs import tasks  # noqa: F401  (registers the tasks)
 from .jobs.celery import init_celery
 from .paths import jsonschemas_dir
+from .patrons import providers as patron_providers
 from .permissions import needs
 from .records.search import SearchIndexes
 
@@ -22,13 +25,16 @@ BLUEPRINTS = (
     "rero_ils_users.organisations.views",
     "rero_ils_users.libraries.views",
     "rero_ils_users.patron_types.views",
+    "rero_ils_users.accounts.views",
+    "rero_ils_users.users.views",
+    "rero_ils_users.patrons.views",
 )
 
 
 def _on_identity_loaded(sender, identity):
     """Give every request's identity its person and needs (anonymous too)."""
     if current_user and current_user.is_authenticated:
-        person = needs.load_person(current_user.id, current_user.role_names)
+        person = needs.load_person(current_user.id, current_user.role_names, token_only=accounts_auth.via_token())
     else:
         person = needs.ANONYMOUS
     needs.provide(identity, person)
@@ -45,12 +51,15 @@ class ReroIlsUsers:
         app.extensions["rero-search"] = SearchIndexes(app)
         app.extensions["rero-datastore"] = datastore = SQLAlchemyUserDatastore(db, User, Role)
         CSRFProtect(app)
-        Security(app, datastore)
+        # no Flask-Security blueprint: its views would bypass the lockout (accounts/views.py)
+        Security(app, datastore, register_blueprint=False, password_util_cls=PolicyPasswordUtil)
+        accounts_auth.init_app(app)
         Mail(app)
         init_celery(app)
 
         identity_loaded.connect_via(app)(_on_identity_loaded)
         rest.register_error_handlers(app)
+        patron_providers.register(app)
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
         app.extensions["rero-ils-users"] = self

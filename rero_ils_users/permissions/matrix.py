@@ -6,6 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from invenio_db import db
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .models import MatrixVersion, RoleGrant, SeededGrant
 
@@ -38,16 +40,31 @@ def load_defaults():
 
 
 def bump_version():
-    row = db.session.get(MatrixVersion, 1)
-    if row is None:
+    """Every process drops its cached matrix at its next look (see ``grants``)."""
+    updated = db.session.query(MatrixVersion).filter_by(id=1).update(
+        {MatrixVersion.version: MatrixVersion.version + 1}, synchronize_session=False
+    )
+    if not updated:
         db.session.add(MatrixVersion(id=1, version=1))
-    else:
-        row.version += 1
+        db.session.flush()
+    # until this transaction ends, what this session reads must not be cached:
+    # a rollback would leave a version number another process may reuse
+    db.session.info[_DIRTY] = True
+
+
+_DIRTY = "rero_matrix_uncommitted"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_over(session):
+    session.info.pop(_DIRTY, None)
 
 
 def current_version():
-    row = db.session.get(MatrixVersion, 1)
-    return row.version if row else 0
+    """Always asked of the database (never the session's identity map): another
+    process may have bumped it since this session loaded the row."""
+    return db.session.query(MatrixVersion.version).filter_by(id=1).scalar() or 0
 
 
 class _Cache:
@@ -58,13 +75,21 @@ class _Cache:
 def grants():
     """``{role: frozenset(actions)}`` from the database (cached per version)."""
     version = current_version()
-    if _Cache.version != version or _Cache.grants is None:
-        by_role = {}
-        for grant in db.session.query(RoleGrant):
-            by_role.setdefault(grant.role, set()).add(grant.action)
-        _Cache.grants = {role: frozenset(actions) for role, actions in by_role.items()}
-        _Cache.version = version
-    return _Cache.grants
+    if _Cache.version == version and _Cache.grants is not None and not db.session.info.get(_DIRTY):
+        return _Cache.grants
+    by_role = {}
+    for role, action in db.session.query(RoleGrant.role, RoleGrant.action):
+        by_role.setdefault(role, set()).add(action)
+    loaded = {role: frozenset(actions) for role, actions in by_role.items()}
+    if db.session.info.get(_DIRTY):
+        _Cache.version = None
+    else:
+        _Cache.grants, _Cache.version = loaded, version
+    return loaded
+
+
+def drop_cache():
+    _Cache.version = _Cache.grants = None
 
 
 def actions():

@@ -58,3 +58,12 @@ class PermissionAudit(db.Model):
     organisation_pid = db.Column(db.String(64), nullable=True, index=True)
     before = db.Column(db.JSON, nullable=True)
     after = db.Column(db.JSON, nullable=True)
+
+
+class PermissionAuditOrganisation(db.Model):
+    """The organisations where the person of a per-user entry had a record at the
+    time: their ``pro_full_permissions`` staff see the entry."""
+
+    __tablename__ = "permission_audit_organisation"
+    audit_id = db.Column(db.Integer, db.ForeignKey("permission_audit.id", ondelete="CASCADE"), primary_key=True)
+    organisation_pid = db.Column(db.String(64), primary_key=True, index=True)

@@ -96,8 +96,13 @@ def register_record_provider(records_of, organisation_libraries):
     _providers["libraries"] = organisation_libraries
 
 
+def records_of(user_id):
+    """The ``RecordRoles`` of a user's patron records (from the registered provider)."""
+    return tuple(_providers["records"](user_id)) if "records" in _providers else ()
+
+
 def load_person(user_id, account_roles=(), token_only=False):
-    records = tuple(_providers["records"](user_id)) if "records" in _providers else ()
+    records = records_of(user_id)
     person = Person(user_id=user_id, account_roles=frozenset(account_roles), records=records, token_only=token_only)
     org = person.organisation_pid
     denied = frozenset(d.action for d in UserDeny.query.filter_by(user_id=user_id))

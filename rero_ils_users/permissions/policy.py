@@ -84,6 +84,45 @@ def _professional_scope(person, action, target):
     return Decision(False, PermissionDenied, "Only staff of one of its libraries may change this record.")
 
 
+def decide_any(identity, action, targets):
+    """The best decision over several targets (a person seen through each record):
+    allowed if one allows; else a refusal on a visible record (403) before 404."""
+    best = None
+    for target in targets or (None,):
+        decision = decide(identity, action, target)
+        if decision:
+            return decision
+        if best is None or (best.error is NotFound and decision.error is not NotFound):
+            best = decision
+    return best
+
+
+def network_wide(identity, action):
+    """The action comes from an account or system role (or superuser): it is not
+    bound to the organisation of a professional record (the matrix, organisations)."""
+    person = person_of(identity)
+    if SUPERUSER in person.roles:
+        return True
+    if not has_action(identity, action):
+        return False
+    return bool(set(matrix.roles_granting(action, person.roles)) & (set(SYSTEM_ROLES) | set(ACCOUNT_ROLES)))
+
+
+def require_network(identity, action):
+    """``require`` for network-wide changes: staff roles of one organisation are refused (403)."""
+    require(identity, action)
+    if not network_wide(identity, action):
+        raise PermissionDenied(f"{action} on the whole network needs the admin or superuser role.")
+
+
+def decide_self_or(identity, action, target):
+    """The person a record belongs to always sees it; others need ``action`` in scope."""
+    person = person_of(identity)
+    if person.authenticated and target is not None and target.owner_user_id == person.user_id:
+        return ALLOWED
+    return decide(identity, action, target)
+
+
 def require(identity, action, target=None):
     """Raise the domain error of a refusal (401, 403 or 404 once mapped)."""
     decision = decide(identity, action, target)

@@ -7,6 +7,8 @@ from functools import lru_cache
 from flask import current_app
 from invenio_jsonschemas import current_jsonschemas
 from jsonschema import Draft7Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
 
 from ..errors import FieldError, ValidationError
 
@@ -18,11 +20,20 @@ def schema_url(path):
     return f"https://{current_app.config['JSONSCHEMAS_HOST']}/schemas/{path}"
 
 
+def _registry():
+    """Every registered schema under its URL, so relative ``$ref``s resolve locally."""
+    resources = []
+    for path in current_jsonschemas.list_schemas():
+        schema = {**current_jsonschemas.get_schema(path), "$id": schema_url(path)}
+        resources.append((schema_url(path), Resource.from_contents(schema, default_specification=DRAFT7)))
+    return Registry().with_resources(resources)
+
+
 @lru_cache(maxsize=None)
 def _validator(path):
-    schema = current_jsonschemas.get_schema(path, with_refs=True, resolved=True)
+    schema = {**current_jsonschemas.get_schema(path), "$id": schema_url(path)}
     Draft7Validator.check_schema(schema)
-    return Draft7Validator(schema, format_checker=_FORMATS)
+    return Draft7Validator(schema, format_checker=_FORMATS, registry=_registry())
 
 
 def _field(error):

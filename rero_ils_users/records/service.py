@@ -1,6 +1,8 @@
 """The behaviour shared by record services: permission, validation, revision
 checks, envelopes, search. Every method takes the caller's identity explicitly."""
 
+from contextlib import contextmanager
+
 from invenio_db import db
 from sqlalchemy.exc import IntegrityError
 
@@ -16,13 +18,16 @@ from .uow import unit_of_work
 READ_ONLY_FIELDS = ("pid", "$schema")
 
 
-def flush_or_conflict(conflicts):
-    """Flush; a unique-constraint violation named in ``conflicts`` becomes a 409.
+@contextmanager
+def conflicts_as_409(conflicts):
+    """Run the block in a savepoint and flush; a unique-constraint violation named
+    in ``conflicts`` becomes a 409 (the database decides races, not a prior check).
 
     ``conflicts`` maps a constraint (or index) name to ``(field, message)``.
     """
     try:
         with db.session.begin_nested():
+            yield
             db.session.flush()
     except IntegrityError as exc:
         text = str(exc.orig)
@@ -30,6 +35,11 @@ def flush_or_conflict(conflicts):
             if name in text:
                 raise Conflict.on(field, message) from None
         raise
+
+
+def flush_or_conflict(conflicts):
+    with conflicts_as_409(conflicts):
+        pass
 
 
 def check_revision(record, expected):
@@ -85,8 +95,8 @@ class RecordService:
         policy.require(identity, f"{self.action}-create")
         stored = self.load(identity, data)
         policy.require(identity, f"{self.action}-create", self.target(stored))
-        record = self.record_cls.create(stored, **self.columns(stored))
-        flush_or_conflict(self.conflicts)
+        with conflicts_as_409(self.conflicts):
+            record = self.record_cls.create(stored, **self.columns(stored))
         uow.index(record)
         return record
 

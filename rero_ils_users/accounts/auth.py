@@ -1,0 +1,81 @@
+"""How a request is authenticated: the session cookie (Flask-Security), or an API
+token in ``Authorization: Bearer``; CSRF for session calls that change data;
+where sessions live (signed cookie, or Redis when ``SESSION_REDIS_URL`` is set)."""
+
+import redis
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_session import Session
+from flask_security.decorators import handle_csrf
+from flask_security.utils import get_request_attr, set_request_attr
+
+from ..errors import NotAuthenticated
+from . import tokens
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+# endpoints a caller may reach without the session's CSRF token: they act on
+# credentials sent in the body, not on the session's authority
+CSRF_EXEMPT = set()
+
+
+def csrf_exempt(view):
+    CSRF_EXEMPT.add(view)
+    return view
+
+
+def bearer_token():
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip()
+
+
+def via_token():
+    """Was this request authenticated by an API token (not a session)?"""
+    return get_request_attr("fs_authn_via") == "token"
+
+
+def _load_from_bearer(req):
+    """Flask-Login request loader (called when the session has no user)."""
+    token = bearer_token()
+    if token is None:
+        return None
+    user = tokens.user_of(token)
+    if user is None:
+        g.bearer_rejected = True
+        return None
+    set_request_attr("fs_authn_via", "token")
+    return user
+
+
+def _guard():
+    """Refuse bad tokens outright; enforce CSRF on session calls that change data."""
+    authenticated = current_user.is_authenticated  # runs the loaders
+    if g.get("bearer_rejected"):
+        raise NotAuthenticated("Invalid or revoked API token.")
+    if request.method in SAFE_METHODS or not request.path.startswith("/api/"):
+        return
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if view in CSRF_EXEMPT or not authenticated:
+        return
+    if get_request_attr("fs_authn_via") == "session":
+        handle_csrf("session")  # CSRFError (400) without a valid X-CSRF-Token
+
+
+def init_sessions(app):
+    """Server-side sessions in Redis when configured; else Flask's signed cookie."""
+    url = app.config.get("SESSION_REDIS_URL")
+    if not url:
+        return
+    app.config.setdefault("SESSION_TYPE", "redis")
+    app.config.setdefault("SESSION_KEY_PREFIX", "rero-ils-users:session:")
+    app.config["SESSION_REDIS"] = redis.Redis.from_url(url)
+    Session(app)
+
+
+def init_app(app):
+    """Call after ``Security(app, ...)``: it owns the login manager we extend."""
+    app.login_manager.request_loader(_load_from_bearer)
+    app.before_request(_guard)
+    init_sessions(app)

@@ -1,0 +1,86 @@
+"""Failed-login counting per login name, shared by every worker through Redis.
+
+Failure times and the lockout's end are stored as values (epoch seconds taken
+from this process's clock), never only as Redis TTLs: the decision is made in
+Python, so it is the same in every worker and follows time travel in tests.
+TTLs are set only so that abandoned keys disappear.
+"""
+
+import logging
+import time
+import uuid
+
+import redis
+from flask import current_app
+
+from ..errors import TooManyAttempts
+
+log = logging.getLogger(__name__)
+PREFIX = "rero-ils-users:login"
+_clients = {}
+
+
+def _redis():
+    url = current_app.config["LOGIN_REDIS_URL"]
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url)
+    return _clients[url]
+
+
+def _window():
+    return current_app.config["LOGIN_LOCKOUT"].total_seconds()
+
+
+def normalize(login):
+    """Login names are compared case-insensitively (username or email)."""
+    return login.strip().lower()
+
+
+def _keys(login):
+    name = normalize(login)
+    return f"{PREFIX}:failures:{name}", f"{PREFIX}:locked:{name}"
+
+
+def locked_until(login):
+    """The epoch time the lockout of ``login`` ends, or None when it is not locked."""
+    _, locked_key = _keys(login)
+    value = _redis().get(locked_key)
+    if value is None:
+        return None
+    until = float(value)
+    return until if time.time() < until else None
+
+
+def check(login):
+    """Raise ``TooManyAttempts`` while ``login`` is locked out."""
+    if locked_until(login) is not None:
+        raise TooManyAttempts()
+
+
+def fail(login):
+    """Count a failed attempt; lock the name once the limit is reached.
+
+    Returns True when this failure started a lockout."""
+    failures_key, locked_key = _keys(login)
+    now = time.time()
+    window = _window()
+    limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
+    pipe = _redis().pipeline(transaction=True)
+    pipe.zadd(failures_key, {f"{now}:{uuid.uuid4().hex}": now})
+    pipe.zremrangebyscore(failures_key, "-inf", now - window)
+    pipe.zcard(failures_key)
+    pipe.expire(failures_key, int(window) + 60)
+    count = pipe.execute()[2]
+    if count < limit:
+        return False
+    pipe = _redis().pipeline(transaction=True)
+    pipe.set(locked_key, repr(now + window), ex=int(window) + 60)
+    pipe.delete(failures_key)
+    pipe.execute()
+    log.warning("login locked out for %s after %d failed attempts", normalize(login), count)
+    return True
+
+
+def reset(login):
+    """A successful login clears the failures of its name."""
+    _redis().delete(*_keys(login))

@@ -1,0 +1,80 @@
+"""The password policy of every path a password enters (API, CLI, reset, UI)."""
+
+import secrets
+import string
+
+from flask import current_app
+from flask_security import PasswordUtil
+
+from ..errors import FieldError, ValidationError
+
+MAX_LENGTH = 255
+SPECIALS = "!#$%&()*+,-./:;<=>?@[]^_{|}~"
+
+
+def policy_errors(password):
+    """The rules ``password`` breaks, as sentences (empty when it is valid)."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if not isinstance(password, str):
+        return ["The password must be a string."]
+    problems = []
+    if len(password) < minimum:
+        problems.append(f"The password must be at least {minimum} characters long.")
+    if len(password) > MAX_LENGTH:
+        problems.append(f"The password must be at most {MAX_LENGTH} characters long.")
+    if not any(c.islower() for c in password):
+        problems.append("The password must contain a lower case character.")
+    if not any(c.isupper() for c in password):
+        problems.append("The password must contain an upper case character.")
+    if not any(c.isdigit() for c in password):
+        problems.append("The password must contain a number.")
+    if current_app.config["PASSWORD_REQUIRE_SPECIAL"] and all(c.isalnum() for c in password):
+        problems.append("The password must contain a special character.")
+    return problems
+
+
+def validate_password(password, field="password"):
+    """Raise ``ValidationError`` on ``field`` naming the first rule broken."""
+    problems = policy_errors(password)
+    if problems:
+        raise ValidationError.on(field, problems[0])
+
+
+def generate_password(length=12):
+    """A random password that satisfies the policy."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if length < minimum:
+        raise ValidationError.on("length", f"Must be at least {minimum}.")
+    if length > MAX_LENGTH:
+        raise ValidationError.on("length", f"Must be at most {MAX_LENGTH}.")
+    pools = [string.ascii_lowercase, string.ascii_uppercase, string.digits]
+    if current_app.config["PASSWORD_REQUIRE_SPECIAL"]:
+        pools.append(SPECIALS)
+    alphabet = "".join(pools)
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if not policy_errors(password):
+            return password
+
+
+class PolicyPasswordUtil(PasswordUtil):
+    """Flask-Security's password checks plus our policy, so every Flask-Security
+    path (its reset and change forms included) enforces the same rules."""
+
+    def validate(self, password, is_register, **kwargs):
+        normalized = self.normalize(password)
+        ours = policy_errors(normalized)
+        if ours:
+            return ours, normalized
+        return super().validate(password, is_register, **kwargs)
+
+
+def checked_password(password, field="password", user=None):
+    """``password`` normalised, after the policy and Flask-Security's own checks
+    (through the configured ``PasswordUtil``); ``ValidationError`` naming the rule."""
+    if not isinstance(password, str):
+        raise ValidationError.on(field, "The password must be a string.")
+    problems, normalized = current_app.extensions["security"]._password_util.validate(password, False, user=user)
+    if problems:
+        raise ValidationError(problems[0], errors=[FieldError(field, p) for p in problems])
+    return normalized

@@ -1,0 +1,73 @@
+"""Thin routes of API.md section 6 (login, logout, password reset) and the
+password helpers of section 2."""
+
+from flask import Blueprint, jsonify
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from ..errors import NotAuthenticated, PermissionDenied
+from ..permissions.needs import person_of
+from ..permissions.roles import SUPERUSER
+from ..records.views import identity
+from ..rest import int_arg, json_body
+from . import service
+from .auth import csrf_exempt
+from .passwords import checked_password, generate_password
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/api")
+
+
+def _session_body(user):
+    return jsonify({"user": service.user_dump(user), "csrf_token": generate_csrf()})
+
+
+@blueprint.post("/login")
+@csrf_exempt
+def login():
+    user = service.login(json_body())
+    return _session_body(user)
+
+
+@blueprint.get("/login")
+def current_session():
+    """The logged-in account and a CSRF token (a reloaded page has lost its copy)."""
+    if not current_user.is_authenticated:
+        raise NotAuthenticated()
+    return _session_body(current_user)
+
+
+@blueprint.post("/logout")
+@csrf_exempt
+def logout():
+    service.logout()
+    return jsonify({"message": "Logged out"})
+
+
+@blueprint.post("/password/forgot")
+@csrf_exempt
+def forgot_password():
+    return jsonify({"message": service.forgot(json_body())})
+
+
+@blueprint.post("/password/reset")
+@csrf_exempt
+def reset_password():
+    service.reset(json_body())
+    return jsonify({"message": "Password changed"})
+
+
+@blueprint.post("/user/password/validate")
+@csrf_exempt
+def validate_password():
+    checked_password(json_body().get("password"))
+    return jsonify({"message": "Valid password"})
+
+
+@blueprint.get("/user/password/generate")
+def generate():
+    person = person_of(identity())
+    if not person.authenticated:
+        raise NotAuthenticated()
+    if not person.pro_roles and SUPERUSER not in person.roles:
+        raise PermissionDenied("Only staff may generate passwords.")
+    return jsonify({"password": generate_password(int_arg("length", 12))})

@@ -1,0 +1,1 @@
+"""Patrons: the management data of one person in one organisation."""

@@ -1,0 +1,87 @@
+"""How patrons plug into the rest without being imported by it: the identity
+provider for permissions, reactions to user changes, reference checks."""
+
+from invenio_db import db
+from sqlalchemy import cast
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .. import clock
+from ..libraries.api import Library
+from ..libraries.service import library_reference_checks
+from ..organisations.service import reference_checks
+from ..patron_types.service import patron_type_reference_checks
+from ..permissions import needs
+from ..permissions.roles import PATRON
+from ..users import signals as user_signals
+from .api import Patron
+from .service import patrons
+
+
+def records_of(user_id):
+    today = clock.today()
+    return [
+        needs.RecordRoles(
+            pid=r.pid,
+            organisation_pid=r.organisation_pid,
+            roles=frozenset(r.roles),
+            library_pids=frozenset(r.library_pids),
+            expired=PATRON in r.roles and r.expired(today),
+        )
+        for r in Patron.of_user(user_id)
+    ]
+
+
+def on_user_updated(sender, user_id, before, after, uow):
+    """Reindex the person's patron documents; switch channels when the email comes or goes."""
+    had, has = bool(before.get("email")), bool(after.get("email"))
+    if had != has:
+        patrons.sync_channels(user_id, had, has, uow=uow)
+    for record in Patron.of_user(user_id):
+        uow.index(record)
+
+
+def _count(column, value, label):
+    count = Patron.model_cls.query.filter(column == value).count()
+    return f"{count} {label}" if count else None
+
+
+def _referencing(fragment):
+    """How many patron records contain ``fragment`` (JSONB containment on PostgreSQL)."""
+    model = Patron.model_cls
+    if db.engine.name == "postgresql":
+        count = model.query.filter(cast(model.json, JSONB).contains(fragment)).count()
+    else:  # the quick local run on SQLite
+        count = sum(1 for m in model.query.all() if _contains(m.json or {}, fragment))
+    return f"{count} patron record(s)" if count else None
+
+
+def _contains(doc, fragment):
+    if isinstance(fragment, dict):
+        return isinstance(doc, dict) and all(_contains(doc.get(k), v) for k, v in fragment.items())
+    if isinstance(fragment, list):
+        return isinstance(doc, list) and all(any(_contains(d, f) for d in doc) for f in fragment)
+    return doc == fragment
+
+
+def _patrons_of_library(pid):
+    return _referencing({"libraries": [{"pid": pid}]})
+
+
+def _patrons_of_type(pid):
+    return _referencing({"patron": {"type": {"pid": pid}}})
+
+
+def _patrons_of_organisation(pid):
+    return _count(Patron.model_cls.organisation_pid, pid, "patron record(s)")
+
+
+def register(app):
+    needs.register_record_provider(records_of, Library.pids_of_organisation)
+    user_signals.user_updated.connect(on_user_updated, sender=app)
+    for checks, check in (
+        (library_reference_checks, _patrons_of_library),
+        (patron_type_reference_checks, _patrons_of_type),
+        (reference_checks, _patrons_of_organisation),
+    ):
+        if check not in checks:
+            checks.append(check)

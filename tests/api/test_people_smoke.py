@@ -1,0 +1,25 @@
+import pytest
+
+from tests.helpers import login, make_library, make_org, make_patron_type, make_person, record_data, user_data
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+
+def test_librarian_registers_a_patron(client):
+    org = make_org()
+    lib = make_library(org)
+    ptype = make_patron_type(org)
+    librarian, _ = make_person(org, ["pro_full_permissions"], libraries=[lib])
+    login(client, librarian)
+    res = client.post("/api/users/", json=user_data(password=None, email="Zoe.Muller@example.org", first_name="Zoë", last_name="Müller"))
+    assert res.status_code == 201, res.get_json()
+    user = res.get_json()
+    assert user["generated_password"]
+    res = client.post("/api/patrons/", json=record_data(user["id"], org, ["patron"], ptype=ptype))
+    assert res.status_code == 201, res.get_json()
+    pid = res.get_json()["id"]
+    assert res.headers["ETag"] == '"1"'
+    hits = client.get("/api/patrons/?q=muller").get_json()["hits"]
+    assert [h["id"] for h in hits["hits"]] == [pid]
+    found = client.get("/api/users/?q=zoe.muller@EXAMPLE.org").get_json()["hits"]
+    assert found["total"]["value"] == 1

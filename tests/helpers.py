@@ -1,0 +1,106 @@
+"""Builders for test data, through the real services (with the system identity)."""
+
+from datetime import date, timedelta
+
+from invenio_db import db
+
+from rero_ils_users.accounts.models import User
+from rero_ils_users.libraries.service import libraries
+from rero_ils_users.organisations.service import organisations
+from rero_ils_users.patron_types.service import patron_types
+from rero_ils_users.patrons.service import patrons
+from rero_ils_users.permissions.needs import system_identity
+from rero_ils_users.users.service import users
+
+PASSWORD = "Secret123"
+BASE = "https://ils.example.org/api"
+_counter = {"n": 0}
+
+
+def _next():
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+def ref(resource, pid):
+    return {"$ref": f"https://elsewhere.example.org/api/{resource}/{pid}"}
+
+
+def make_org(code=None, name=None):
+    code = code or f"org{_next()}"
+    return organisations.create(system_identity(), {"name": name or f"Network {code}", "code": code}).pid
+
+
+def make_library(org, code=None, email=None):
+    code = code or f"lib{_next()}"
+    data = {"name": f"Library {code}", "code": code, "email": email or f"{code}@library.example.org", "organisation": ref("organisations", org)}
+    return libraries.create(system_identity(), data).pid
+
+
+def make_patron_type(org, name="Standard"):
+    return patron_types.create(system_identity(), {"name": name, "organisation": ref("organisations", org)}).pid
+
+
+def user_data(**fields):
+    n = _next()
+    data = {
+        "username": f"user{n}",
+        "email": f"user{n}@example.org",
+        "first_name": "Anna",
+        "last_name": f"Muster{n}",
+        "birth_date": "1980-05-17",
+        "city": "Fribourg",
+        "password": PASSWORD,
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def make_user(**fields):
+    record, _ = users.create(system_identity(), user_data(**fields))
+    return record.user_id
+
+
+def patron_data(org, ptype, barcode=None, **fields):
+    data = {
+        "barcode": [barcode or f"B{_next():08d}"],
+        "type": ref("patron_types", ptype),
+        "communication_channel": "email",
+        "communication_language": "eng",
+        "expiration_date": (date.today() + timedelta(days=365)).isoformat(),
+    }
+    data.update(fields)
+    return data
+
+
+def record_data(user_id, org, roles, libraries=(), ptype=None, **patron_fields):
+    data = {"user_id": user_id, "organisation": ref("organisations", org), "roles": list(roles)}
+    if libraries:
+        data["libraries"] = [ref("libraries", lib) for lib in libraries]
+    if "patron" in roles:
+        data["patron"] = patron_data(org, ptype, **patron_fields)
+    return data
+
+
+def make_person(org, roles=("patron",), libraries=(), ptype=None, user_id=None, user=None, **patron_fields):
+    """A user (new unless ``user_id``) with a patron record in ``org``: ``(user_id, patron_pid)``."""
+    if user_id is None:
+        user_id = make_user(**(user or {}))
+    if "patron" in roles and ptype is None:
+        ptype = make_patron_type(org)
+    record = patrons.create(system_identity(), record_data(user_id, org, roles, libraries, ptype, **patron_fields))
+    return user_id, record.pid
+
+
+def login(client, user_id):
+    """Log ``user_id`` into the test client's session (as Flask-Security does)."""
+    account = db.session.get(User, user_id)
+    with client.session_transaction() as session:
+        session["_user_id"] = account.fs_uniquifier
+        session["_fresh"] = True
+    return account
+
+
+def logout(client):
+    with client.session_transaction() as session:
+        session.clear()
