@@ -4,7 +4,10 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 from invenio_db import db
 
+from . import data_cli
+from .accounts import cli as accounts_cli
 from .factory import create_app
+from .jobs import cli as jobs_cli
 from .permissions import matrix
 from .records.search import current_search
 
@@ -37,5 +40,21 @@ def init(drop):
 def run(host, port, debug):
     """Serve the UI and the API."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
-    current_app.run(host=host, port=port, debug=debug, use_reloader=False)
+    # app.run() does nothing under a Flask CLI command (FLASK_RUN_FROM_CLI): serve directly
+    app = current_app._get_current_object()
+    app.debug = debug
+    run_simple(host, port, app, use_debugger=debug, use_reloader=False, threaded=True)
+
+
+# --- accounts: `users create`, `tokens create|revoke|list` -----------------------
+cli.add_command(accounts_cli.users)
+cli.add_command(accounts_cli.tokens_group)
+cli.add_command(jobs_cli.jobs_group)
+cli.add_command(jobs_cli.worker)
+
+# --- data in bulk: `demo`, `reindex [RESOURCE] [--queue]`, `import FILE` ------------
+cli.add_command(data_cli.demo)
+cli.add_command(data_cli.reindex)
+cli.add_command(data_cli.import_people)

@@ -42,7 +42,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 JOBS_LOCK_REDIS_URL = "redis://127.0.0.1:6379/0"
 PATRON_EXPIRY_REMINDER_DAYS = 30
+MONITORING_TIMEOUT = 1.0  # seconds each health check (index, broker, worker ping) may take
 HISTORY_MAX_AGE_MONTHS = 6
+JOBS_BATCH_SIZE = 500  # rows per transaction in the scheduled jobs
+JOBS_LOCK_TIMEOUT = 600  # seconds a job lock lives unless renewed (a batch renews it)
+JOBS_LOCK_WAIT = 0  # seconds a run waits for another run of the same job (then skips)
 
 # --- accounts ----------------------------------------------------------------
 PASSWORD_MIN_LENGTH = 8
@@ -68,6 +72,8 @@ SECURITY_URL_PREFIX = "/security"
 SECURITY_CSRF_PROTECT_MECHANISMS = ["session", "basic"]
 SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = True
 SECURITY_CSRF_HEADER = "X-CSRF-Token"
+SECURITY_CLI_USERS_NAME = False  # `users create` is ours (accounts/cli.py): policy, account roles
+SECURITY_CLI_ROLES_NAME = False
 WTF_CSRF_CHECK_DEFAULT = False
 WTF_CSRF_TIME_LIMIT = None
 

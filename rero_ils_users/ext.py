@@ -28,13 +28,25 @@ BLUEPRINTS = (
     "rero_ils_users.accounts.views",
     "rero_ils_users.users.views",
     "rero_ils_users.patrons.views",
+    "rero_ils_users.history.views",
+    "rero_ils_users.permissions.views",
+    "rero_ils_users.monitoring.views",
+)
+
+# resources describing their records to the permissions package (the UI's buttons)
+PERMISSION_TARGETS = (
+    "rero_ils_users.organisations.permissions",
+    "rero_ils_users.libraries.permissions",
+    "rero_ils_users.patron_types.permissions",
+    "rero_ils_users.users.permissions",
+    "rero_ils_users.patrons.permissions",
 )
 
 
 def _on_identity_loaded(sender, identity):
     """Give every request's identity its person and needs (anonymous too)."""
     if current_user and current_user.is_authenticated:
-        person = needs.load_person(current_user.id, current_user.role_names, token_only=accounts_auth.via_token())
+        person = needs.load_person(current_user.id, current_user.role_names, token_only=accounts_auth.token_only(current_user))
     else:
         person = needs.ANONYMOUS
     needs.provide(identity, person)
@@ -60,6 +72,8 @@ class ReroIlsUsers:
         identity_loaded.connect_via(app)(_on_identity_loaded)
         rest.register_error_handlers(app)
         patron_providers.register(app)
+        for name in PERMISSION_TARGETS:
+            import_module(name).register()
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
         app.extensions["rero-ils-users"] = self

@@ -10,9 +10,12 @@ from flask_security.decorators import handle_csrf
 from flask_security.utils import get_request_attr, set_request_attr
 
 from ..errors import NotAuthenticated
+from ..permissions.roles import DOCUMENT_IMPORTER
 from . import tokens
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+# authentication state Flask-Login, Flask-Security, Flask-WTF and we keep in ``g``
+REQUEST_STATE = ("_login_user", "fs_authn_via", "fs_paa", "csrf_valid", "bearer_rejected", "identity")
 # endpoints a caller may reach without the session's CSRF token: they act on
 # credentials sent in the body, not on the session's authority
 CSRF_EXEMPT = set()
@@ -36,6 +39,11 @@ def via_token():
     return get_request_attr("fs_authn_via") == "token"
 
 
+def token_only(user):
+    """A document importer's token: the identity gets that role only (API.md section 5)."""
+    return via_token() and DOCUMENT_IMPORTER in user.role_names
+
+
 def _load_from_bearer(req):
     """Flask-Login request loader (called when the session has no user)."""
     token = bearer_token()
@@ -47,6 +55,14 @@ def _load_from_bearer(req):
         return None
     set_request_attr("fs_authn_via", "token")
     return user
+
+
+def _forget_previous_request():
+    """``g`` lives as long as the app context: one per request in production, but
+    a test (or a shared outer context) may run many requests in one; the caller
+    must never inherit the previous request's user, token or CSRF verdict."""
+    for name in REQUEST_STATE + (current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),):
+        g.pop(name, None)
 
 
 def _guard():
@@ -77,5 +93,6 @@ def init_sessions(app):
 def init_app(app):
     """Call after ``Security(app, ...)``: it owns the login manager we extend."""
     app.login_manager.request_loader(_load_from_bearer)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
     app.before_request(_guard)
     init_sessions(app)

@@ -8,7 +8,7 @@ import smtplib
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, session
 from flask_mail import Message
 from flask_security import login_user, logout_user
 from flask_security.recoverable import generate_reset_password_token, reset_password_token_status
@@ -18,7 +18,7 @@ from sqlalchemy import func, or_
 
 from ..errors import AccountExpired, Conflict, InvalidCredentials, ValidationError
 from ..permissions import needs
-from ..permissions.roles import ACCOUNT_ROLES, PATRON
+from ..permissions.roles import ACCOUNT_ROLES, DOCUMENT_IMPORTER, PATRON
 from ..records.refs import base_url
 from . import lockout
 from .models import Role, User
@@ -89,12 +89,15 @@ def login(data):
         user = None
     elif not user.verify_and_update_password(password):
         user = None
-    if user is None or not user.active:
+    if user is None or not user.active or DOCUMENT_IMPORTER in user.role_names:  # importers: API token only
         lockout.fail(name)
         raise InvalidCredentials()
     check_not_expired(user)
     lockout.reset(name)
     login_user(user, authn_via=["password"])
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if regenerate is not None:  # server-side sessions: a new id at login (no fixation)
+        regenerate(session)
     db.session.commit()  # a rehashed password (new hashing parameters)
     return user
 

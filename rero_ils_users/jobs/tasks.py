@@ -1,6 +1,7 @@
 """Celery tasks. Thin: each calls a service function."""
 
 from ..records import indexer
+from . import expire, purge
 from .celery import celery
 
 
@@ -14,3 +15,15 @@ def index_queue():
 def ping(value):
     """Round trip through the broker (health checks and tests)."""
     return value
+
+
+@celery.task(name="rero_ils_users.expire_patrons")
+def expire_patrons(as_of=None):
+    """Nightly: expiry notices, reminders and expired accounts (``as_of``: YYYY-MM-DD)."""
+    return expire.run(as_of)
+
+
+@celery.task(name="rero_ils_users.purge_history")
+def purge_history(as_of=None):
+    """Nightly: delete circulation history past its maximum age."""
+    return purge.run(as_of)

@@ -19,7 +19,9 @@ class LibraryService(OrganisationScopedService):
         return Target(
             organisation_pid=record["organisation"]["pid"],
             library_pids=frozenset({record["pid"]}) if record.get("pid") else frozenset(),
-            professional=True,
+            # updated or deleted only by its own staff (or full permissions); creating
+            # one in the organisation needs no library
+            professional=bool(record.get("pid")),
         )
 
     def columns(self, stored):

@@ -89,5 +89,7 @@ class Patron(BaseRecord):
         for key in ("_created", "_updated", "_revision", "keep_history"):
             user.pop(key, None)
         doc["user"] = user
+        if "patron" in doc:
+            doc["patron"] = {"blocked": False, **doc["patron"]}  # a facet bucket for "not blocked"
         doc["sort_name"] = f"{user.get('last_name', '')}\u0000{user.get('first_name', '')}"
         return doc

@@ -23,8 +23,7 @@ from .validation import load_patron
 CONFLICTS = {
     "uq_patrons_user_organisation": ("user_id", "This person already has a patron record in this organisation."),
     "uq_patrons_one_professional": ("roles", "This person already has a professional record in another organisation."),
-    "patron_barcodes_pkey": ("patron.barcode", "This barcode is already used in the organisation."),
-    "patron_barcodes.organisation_pid": ("patron.barcode", "This barcode is already used in the organisation."),
+    "pk_patron_barcodes": ("patron.barcode", "This barcode is already used in the organisation."),
 }
 
 
@@ -107,9 +106,8 @@ class PatronService:
         stored["pid"], stored["$schema"] = record["pid"], record["$schema"]
         record.clear()
         record.update(stored)
-        record.model.professional = is_professional(stored["roles"])
         with conflicts_as_409(CONFLICTS):
-            record.commit()
+            record.commit(professional=is_professional(stored["roles"]))
             self._write_barcodes(record)
         uow.index(record)
         return record

@@ -134,7 +134,16 @@ def provide(identity, person):
 
 
 def person_of(identity):
-    return getattr(identity, "person", None) or ANONYMOUS
+    """The identity's person. Flask-Principal gives a caller no identity loader
+    recognises a bare ``AnonymousIdentity`` without sending ``identity_loaded``:
+    such an identity gets the anonymous person and its needs here, once."""
+    if identity is None:
+        return ANONYMOUS
+    person = getattr(identity, "person", None)
+    if person is None:
+        provide(identity, ANONYMOUS)
+        person = ANONYMOUS
+    return person
 
 
 def system_identity():

@@ -123,12 +123,15 @@ def decide_self_or(identity, action, target):
     return decide(identity, action, target)
 
 
-def require(identity, action, target=None):
+def require_decision(decision):
     """Raise the domain error of a refusal (401, 403 or 404 once mapped)."""
-    decision = decide(identity, action, target)
     if not decision:
         raise decision.error(decision.reason)
     return decision
+
+
+def require(identity, action, target=None):
+    return require_decision(decide(identity, action, target))
 
 
 def can(identity, action, target=None):

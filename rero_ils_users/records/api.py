@@ -2,6 +2,7 @@
 
 from invenio_db import db
 from invenio_records.api import Record
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..errors import NotFound
 from . import schemas
@@ -49,6 +50,18 @@ class BaseRecord(Record):
         json = self.model.json if use_model else self.model_cls.encode(dict(self))
         schemas.validate(self.schema, json)
         return json
+
+    def commit(self, **columns):
+        """Validate and store the changes, with ``columns`` of the model, as ONE
+        update (one revision)."""
+        with db.session.begin_nested():
+            json = self._validate()
+            self.model.json = json
+            flag_modified(self.model, "json")
+            for name, value in columns.items():
+                setattr(self.model, name, value)
+            db.session.merge(self.model)
+        return self
 
     def delete(self, force=True):
         """Hard delete: the revisions table keeps the history."""

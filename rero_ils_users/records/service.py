@@ -37,11 +37,6 @@ def conflicts_as_409(conflicts):
         raise
 
 
-def flush_or_conflict(conflicts):
-    with conflicts_as_409(conflicts):
-        pass
-
-
 def check_revision(record, expected):
     if expected is not None and expected != record.revision:
         raise StaleRevision()
@@ -102,6 +97,7 @@ class RecordService:
 
     @unit_of_work
     def update(self, identity, pid, data, revision=None, uow=None):
+        policy.require(identity, f"{self.action}-update")  # lacking the action: 403 before any 404
         record = self.get(identity, pid, for_update=True)
         policy.require(identity, f"{self.action}-update", self.target(record))
         check_revision(record, revision)
@@ -111,15 +107,14 @@ class RecordService:
         policy.require(identity, f"{self.action}-update", self.target(stored))
         record.clear()
         record.update(stored)
-        for name, value in self.columns(stored).items():
-            setattr(record.model, name, value)
-        record.commit()
-        flush_or_conflict(self.conflicts)
+        with conflicts_as_409(self.conflicts):
+            record.commit(**self.columns(stored))
         uow.index(record)
         return record
 
     @unit_of_work
     def delete(self, identity, pid, revision=None, uow=None):
+        policy.require(identity, f"{self.action}-delete")  # lacking the action: 403 before any 404
         record = self.get(identity, pid, for_update=True)
         policy.require(identity, f"{self.action}-delete", self.target(record))
         check_revision(record, revision)

@@ -1,0 +1,89 @@
+"""``rero-ils-users demo``, ``reindex`` and ``import``: data in bulk from the command line."""
+
+import warnings
+
+import click
+from flask.cli import with_appcontext
+
+from . import demo as demo_data
+from . import importer
+from .errors import DomainError
+from .records import indexer
+from .records import reindex as reindexing
+
+# savepoints per record (records/service.py) make SQLAlchemy warn on success too; setup.cfg hides it in tests
+warnings.filterwarnings("ignore", "nested transaction already deassociated")
+
+
+@click.command()
+@with_appcontext
+def demo():
+    """Load demo organisations, libraries, patron types and people."""
+    if demo_data.demo_loaded():
+        click.echo(f"Demo data is already loaded (organisation '{demo_data.ORGANISATIONS[0]['code']}' exists); nothing to do.")
+        return
+    click.echo("Loading demo data...")
+    try:
+        logins = demo_data.load()
+    except DomainError as exc:
+        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        raise click.ClickException(f"Demo not loaded (nothing was kept): {exc.message} {details}") from None
+    orgs = len(demo_data.ORGANISATIONS)
+    people = len({username for username, _, _ in logins})
+    click.echo(f"Created {orgs} organisations and {people} people. Every demo login has the password {demo_data.DEMO_PASSWORD}\n")
+    width = max(len(username) for username, _, _ in logins)
+    click.echo(f"{'username':<{width}}  {'organisation':<12}  {'password':<10}  roles")
+    click.echo(f"{'-' * width}  {'-' * 12}  {'-' * 10}  {'-' * 5}")
+    for username, roles, org in logins:
+        click.echo(f"{username:<{width}}  {org:<12}  {demo_data.DEMO_PASSWORD:<10}  {', '.join(roles)}")
+
+
+@click.command()
+@click.argument("resource", required=False)
+@click.option("--queue", is_flag=True, help="Only process the durable index queue (pending writes).")
+@click.option("--batch", default=500, show_default=True, help="Documents per bulk request.")
+@with_appcontext
+def reindex(resource, queue, batch):
+    """Rebuild the search index of RESOURCE (default: all) from the database."""
+    if queue:
+        done = indexer.process_queue(batch=batch)
+        left = indexer.queue_size()
+        click.echo(f"{done} queued document(s) indexed; {left} left in the queue")
+        if left:
+            raise click.ClickException("Some documents stay queued (index unreachable or refused them).")
+        return
+    try:
+        names = reindexing.resources(resource)
+    except KeyError:
+        known = ", ".join(reindexing.resources())
+        raise click.BadParameter(f"unknown resource {resource!r}; one of: {known}", param_hint="RESOURCE") from None
+    failed = 0
+    for name in names:
+        with click.progressbar(length=reindexing.count(name), label=f"{name:<13}", show_pos=True) as bar:
+            indexed, deleted, errors = reindexing.reindex(name, batch=batch, progress=bar.update)
+        click.echo(f"{name}: {indexed} indexed, {deleted} stale removed, {len(errors)} error(s)")
+        for error in errors[:5]:
+            click.echo(f"  {error.get('_id')}: {error.get('error')}", err=True)
+        failed += len(errors)
+    if failed:
+        raise click.ClickException(f"{failed} document(s) could not be indexed.")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_people(path):
+    """Import people (user + patron record) from a .json or .csv file (docs/import.md)."""
+    try:
+        rows = importer.read_rows(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"Cannot read {path}: {exc}") from None
+    with click.progressbar(length=len(rows), label="importing", show_pos=True) as bar:
+        report = importer.run(rows, progress=bar.update)
+    click.echo(f"{len(report.created)} of {report.total} row(s) imported, {len(report.rejected_rows)} rejected")
+    if report.rejected:
+        click.echo("row\tfield\tmessage")
+        for number, field, message in report.rejected:
+            click.echo(f"{number}\t{field or '-'}\t{message}")
+    if report.rejected_rows:
+        raise SystemExit(1)

@@ -1,0 +1,1 @@
+"""Health of what the service depends on, for the ``monitoring`` role."""

@@ -1,0 +1,79 @@
+"""Is each dependency answering? Database, search index, broker, workers.
+
+A check never raises: it reports ``up``/``down`` with the error. No worker
+running is a status (``none``), not an error: the API works without one.
+"""
+
+import time
+
+import redis
+from flask import current_app
+from invenio_db import db
+from sqlalchemy import text
+
+from ..permissions import policy
+from ..records.search import current_search
+
+ACCESS = "monitoring-access"
+
+
+def _timed(check):
+    started = time.perf_counter()
+    try:
+        result = check()
+    except Exception as exc:  # a dependency down is what we report, not a crash
+        result = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _database():
+    try:
+        db.session.execute(text("SELECT 1")).scalar()
+    except Exception:
+        db.session.rollback()
+        raise
+    return {"status": "up", "engine": db.engine.name}
+
+
+def _index():
+    client = current_search.client
+    health = client.cluster.health(request_timeout=_timeout())
+    missing = [alias for alias, _, _ in current_search.definitions() if not client.indices.exists_alias(name=alias)]
+    status = "down" if health["status"] == "red" or missing else "up"
+    return {"status": status, "cluster": health["status"], "missing": missing}
+
+
+def _broker():
+    url = current_app.config["CELERY_BROKER_URL"]
+    timeout = _timeout()
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return {"status": "up"}
+
+
+def _workers():
+    celery = current_app.extensions["celery"]
+    replies = celery.control.inspect(timeout=_timeout()).ping() or {}
+    if not replies:
+        return {"status": "none", "workers": []}
+    return {"status": "up", "workers": sorted(replies)}
+
+
+def _timeout():
+    return current_app.config["MONITORING_TIMEOUT"]
+
+
+def health(identity):
+    """``(report, healthy)``: healthy when database, index and broker are up."""
+    policy.require(identity, ACCESS)
+    checks = {"database": _timed(_database), "index": _timed(_index), "broker": _timed(_broker)}
+    if checks["broker"]["status"] == "up":
+        checks["worker"] = _timed(_workers)
+    else:
+        checks["worker"] = {"status": "unknown", "error": "The broker is down."}
+    healthy = all(checks[name]["status"] == "up" for name in ("database", "index", "broker"))
+    return {"status": "up" if healthy else "down", "checks": checks}, healthy

@@ -1,0 +1,283 @@
+"""The permissions service: the matrix, what a caller may do, why a person may do
+what they may, and the changes (grants, revokes, per-user denies) with their audit.
+
+Every function takes the caller's identity explicitly; every decision is asked
+of ``policy``.
+"""
+
+from flask import current_app
+from flask_principal import Identity
+from invenio_db import db
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, DomainError, FieldError, NotAuthenticated, NotFound, PermissionDenied, ValidationError
+from ..records.uow import unit_of_work
+from . import matrix as _matrix
+from . import policy, registry
+from .models import MatrixVersion, PermissionAudit, PermissionAuditOrganisation, RoleGrant, UserDeny
+from .needs import Person, load_person, person_of, provide, records_of
+from .roles import ACCOUNT_ROLES, ADMIN, RECORD_ROLES, SUPERUSER, SYSTEM_ROLES
+
+MANAGE = "permission-management"
+# superuser is allowed everything: it has no column in the matrix
+MATRIX_ROLES = tuple(r for r in SYSTEM_ROLES + ACCOUNT_ROLES + RECORD_ROLES if r != SUPERUSER)
+
+
+def iso(value):
+    return value.isoformat() + "+00:00" if value is not None else None
+
+
+# --- reading ---------------------------------------------------------------------------
+def matrix(identity):
+    """The whole matrix: roles, actions, and for each action the roles granting it."""
+    policy.require(identity, MANAGE)
+    return {
+        "roles": list(MATRIX_ROLES),
+        "actions": _matrix.actions(),
+        "grants": {action: _matrix.roles_granting(action, MATRIX_ROLES) for action in _matrix.actions()},
+    }
+
+
+def _allowed_actions(identity):
+    return [action for action in _matrix.actions() if policy.has_action(identity, action)]
+
+
+def me(identity):
+    person = person_of(identity)
+    if not person.authenticated:
+        raise NotAuthenticated()
+    return {"user_id": person.user_id, "roles": sorted(person.roles), "actions": _allowed_actions(identity)}
+
+
+def known_action(action, field="action"):
+    if not action:
+        raise ValidationError.on(field, "An action is required.")
+    if action not in _matrix.actions():
+        raise ValidationError.on(field, f"Unknown action {action!r}.")
+    return action
+
+
+def check(identity, action):
+    """May the caller (anonymous callers as ``any_user``) do ``action`` at all?"""
+    known_action(action)
+    return {"action": action, "can": policy.can(identity, action)}
+
+
+def _account(user_id):
+    user = current_app.extensions["rero-datastore"].find_user(id=user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def person_by_user_id(user_id):
+    return load_person(user_id, _account(user_id).role_names)
+
+
+def identity_of(person):
+    """A Flask-Principal identity for ``person``, with the needs a request would get."""
+    return provide(Identity(person.user_id), person)
+
+
+def explain(identity, person):
+    """One line per action of the matrix, sorted: can they, which of their roles
+    grant it, which per-user denies refuse it. ``person``: a Person or a user id.
+
+    ``identity`` is the caller, already allowed to see ``person`` (see ``explain_patron``).
+    """
+    if not isinstance(person, Person):
+        person = person_by_user_id(person)
+    theirs = identity_of(person)
+    grants = _matrix.grants()
+    denies = {}
+    if person.user_id is not None:
+        for deny in UserDeny.query.filter_by(user_id=person.user_id):
+            denies.setdefault(deny.action, []).append({"by": deny.by_user_id, "at": iso(deny.created)})
+    superuser = [SUPERUSER] if SUPERUSER in person.roles else []
+    lines = []
+    for action in _matrix.actions():
+        roles = sorted(r for r in person.roles if action in grants.get(r, ()))
+        lines.append(
+            {
+                "action": action,
+                "can": policy.has_action(theirs, action),
+                "roles": superuser + roles,
+                "denied_by": denies.get(action, []),
+            }
+        )
+    return lines
+
+
+def explain_patron(identity, pid):
+    """``GET /api/patrons/<pid>/permissions``: the person themself, or staff with
+    ``ptrn-read`` on that record."""
+    _, described = registry.record_target("patrons", pid)
+    target = described.targets[0]
+    policy.require_decision(policy.decide_self_or(identity, "ptrn-read", target))
+    return explain(identity, target.owner_user_id)
+
+
+def _decide(identity, shortcut, described, verb):
+    if described.check is None:
+        action = described.actions.get(verb, f"{shortcut}-{verb}")
+        return policy.decide_any(identity, action, described.targets)
+    try:
+        described.check(identity, verb)
+    except DomainError as exc:
+        return policy.Decision(False, type(exc), exc.message)
+    return policy.ALLOWED
+
+
+def buttons(identity, resource, pid):
+    """``{"read": {"can"}, "update": {...}, "delete": {"can": false, "reasons": [...]}}``."""
+    shortcut, described = registry.record_target(resource, pid)
+    # a record the caller may not read does not exist for them (401/403/404 as for GET)
+    policy.require_decision(_decide(identity, shortcut, described, "read"))
+    result = {}
+    for verb in ("read", "update", "delete"):
+        decision = _decide(identity, shortcut, described, verb)
+        if not decision:
+            result[verb] = {"can": False, "reasons": [decision.reason]}
+            continue
+        reasons = [r for r in (extra(identity) for extra in described.extra_checks.get(verb, ())) if r]
+        result[verb] = {"can": False, "reasons": reasons} if reasons else {"can": True}
+    return result
+
+
+# --- changing the matrix ---------------------------------------------------------------
+def _validate_grant(role, action):
+    errors = []
+    if role not in MATRIX_ROLES:
+        message = "superuser is allowed everything." if role == SUPERUSER else f"Unknown role {role!r}."
+        errors.append(FieldError("role", message))
+    if action not in _matrix.actions():
+        errors.append(FieldError("action", f"Unknown action {action!r}."))
+    if errors:
+        raise ValidationError(errors=errors)
+
+
+def _audit(identity, operation, action, before, after, role=None, user_id=None, organisations=()):
+    entry = PermissionAudit(
+        by_user_id=person_of(identity).user_id,
+        operation=operation,
+        role=role,
+        action=action,
+        user_id=user_id,
+        organisation_pid=person_of(identity).organisation_pid,
+        before=before,
+        after=after,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    for organisation_pid in sorted(set(organisations)):
+        db.session.add(PermissionAuditOrganisation(audit_id=entry.id, organisation_pid=organisation_pid))
+    return entry
+
+
+@unit_of_work
+def set_grant(identity, role, action, granted, uow=None):
+    """Grant (``granted=True``) or revoke ``role`` -> ``action``, network-wide."""
+    policy.require_network(identity, MANAGE)
+    _validate_grant(role, action)
+    # one matrix change at a time: the audit's before/after are exact
+    db.session.query(MatrixVersion).filter_by(id=1).with_for_update().first()
+    before = _matrix.roles_granting(action, MATRIX_ROLES)
+    if (role in before) != granted:
+        if granted:
+            db.session.add(RoleGrant(role=role, action=action))
+        else:
+            db.session.query(RoleGrant).filter_by(role=role, action=action).delete()
+        db.session.flush()
+        _matrix.bump_version()
+        after = _matrix.roles_granting(action, MATRIX_ROLES)
+        _audit(identity, "grant" if granted else "revoke", action, {"roles": before}, {"roles": after}, role=role)
+    return {"role": role, "action": action, "granted": granted, "roles": _matrix.roles_granting(action, MATRIX_ROLES)}
+
+
+# --- per-user denies -------------------------------------------------------------------
+def _deny_scope(identity, user_id):
+    """The organisations of the person the caller may deny in (None: network-wide)."""
+    policy.require(identity, MANAGE)
+    account = _account(user_id)
+    organisations = {r.organisation_pid for r in records_of(user_id)}
+    if policy.network_wide(identity, MANAGE):
+        return account, organisations
+    if not any(policy.can(identity, MANAGE, policy.Target(organisation_pid=org)) for org in organisations):
+        raise NotFound("No such user.")
+    if account.role_names & {ADMIN, SUPERUSER}:
+        raise PermissionDenied("Only admin or superuser change what an administrator may do.")
+    return account, organisations
+
+
+@unit_of_work
+def set_deny(identity, user_id, action, denied, uow=None):
+    """Add (``denied=True``) or lift a per-user deny; a deny wins over every grant."""
+    user_id = _user_id(user_id)
+    account, organisations = _deny_scope(identity, user_id)
+    known_action(action)
+    if denied and SUPERUSER in account.role_names:
+        raise Conflict.on("user_id", "A superuser is allowed everything: a deny would have no effect.")
+    existing = db.session.get(UserDeny, (user_id, action))
+    before = {"denied": existing is not None}
+    if denied and existing is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(UserDeny(user_id=user_id, action=action, by_user_id=person_of(identity).user_id,
+                                        organisation_pid=person_of(identity).organisation_pid))
+                db.session.flush()
+        except IntegrityError:  # the same deny, added concurrently
+            return {"user_id": user_id, "action": action, "denied": True}
+    elif not denied and existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+    else:
+        return {"user_id": user_id, "action": action, "denied": denied}
+    _audit(identity, "deny" if denied else "lift", action, before, {"denied": denied}, user_id=user_id,
+           organisations=organisations)
+    return {"user_id": user_id, "action": action, "denied": denied}
+
+
+def _user_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("No such user.") from None
+
+
+# --- audit -----------------------------------------------------------------------------
+def audit(identity, page=1, size=10, filters=None):
+    """Newest first. admin/superuser: everything; organisation staff with
+    ``permission-management``: the per-user entries of their organisation's people."""
+    policy.require(identity, MANAGE)
+    query = PermissionAudit.query
+    if not policy.network_wide(identity, MANAGE):
+        organisation = person_of(identity).organisation_pid
+        linked = db.session.query(PermissionAuditOrganisation.audit_id).filter_by(organisation_pid=organisation)
+        query = query.filter(PermissionAudit.user_id.isnot(None), PermissionAudit.id.in_(linked))
+    for name, value in (filters or {}).items():
+        if value not in (None, ""):
+            query = query.filter(getattr(PermissionAudit, name) == value)
+    total = query.count()
+    rows = query.order_by(PermissionAudit.at.desc(), PermissionAudit.id.desc()).offset((page - 1) * size).limit(size)
+    rows = list(rows)
+    organisations = {}
+    links = PermissionAuditOrganisation.query.filter(PermissionAuditOrganisation.audit_id.in_([r.id for r in rows]))
+    for link in links if rows else ():
+        organisations.setdefault(link.audit_id, []).append(link.organisation_pid)
+    hits = [_dump_audit(row, sorted(organisations.get(row.id, []))) for row in rows]
+    return {"hits": {"total": {"value": total, "relation": "eq"}, "hits": hits}, "more": page * size < total}
+
+
+def _dump_audit(row, organisations):
+    return {
+        "id": row.id,
+        "at": iso(row.at),
+        "by": row.by_user_id,
+        "operation": row.operation,
+        "role": row.role,
+        "action": row.action,
+        "user_id": row.user_id,
+        "organisations": organisations,
+        "before": row.before,
+        "after": row.after,
+    }

@@ -1,0 +1,81 @@
+"""REST routes of API.md section 5 (roles and permissions): parse, call the service, render."""
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, jsonify, request
+
+from ..records.views import identity
+from ..rest import int_arg, page_args
+from . import service
+
+blueprint = Blueprint("permissions", __name__)
+
+
+@blueprint.get("/api/permissions/matrix")
+def matrix():
+    return jsonify(service.matrix(identity()))
+
+
+@blueprint.get("/api/permissions/me")
+def me():
+    return jsonify(service.me(identity()))
+
+
+@blueprint.get("/api/permissions/check")
+def check():
+    return jsonify(service.check(identity(), request.args.get("action", "").strip()))
+
+
+@blueprint.get("/api/patrons/<pid>/permissions")
+def patron_permissions(pid):
+    return jsonify(service.explain_patron(identity(), pid))
+
+
+@blueprint.get("/api/permissions/<resource>/<pid>")
+def record_buttons(resource, pid):
+    return jsonify(service.buttons(identity(), resource, pid))
+
+
+@blueprint.put("/api/permissions/roles/<role>/actions/<action>")
+def grant(role, action):
+    return jsonify(service.set_grant(identity(), role, action, True))
+
+
+@blueprint.delete("/api/permissions/roles/<role>/actions/<action>")
+def revoke(role, action):
+    service.set_grant(identity(), role, action, False)
+    return "", 204
+
+
+@blueprint.put("/api/permissions/users/<user_id>/actions/<action>")
+def deny(user_id, action):
+    return jsonify(service.set_deny(identity(), user_id, action, True))
+
+
+@blueprint.delete("/api/permissions/users/<user_id>/actions/<action>")
+def lift(user_id, action):
+    service.set_deny(identity(), user_id, action, False)
+    return "", 204
+
+
+@blueprint.get("/api/permissions/audit")
+def audit():
+    page, size = page_args()
+    filters = {
+        "user_id": int_arg("user_id", None),
+        "role": request.args.get("role"),
+        "action": request.args.get("action"),
+        "operation": request.args.get("operation"),
+    }
+    result = service.audit(identity(), page, size, filters)
+    params = {k: v for k, v in request.args.items() if k not in ("page", "size")}
+    links = {"self": _url(params, page, size)}
+    if result.pop("more"):
+        links["next"] = _url(params, page + 1, size)
+    if page > 1:
+        links["prev"] = _url(params, page - 1, size)
+    return jsonify({**result, "links": links})
+
+
+def _url(params, page, size):
+    return f"{request.base_url}?{urlencode({**params, 'page': page, 'size': size})}"

@@ -1,0 +1,169 @@
+"""Forgotten password: the link goes out over real SMTP (an aiosmtpd sink on
+loopback), is followed, sets a new password once, and expires."""
+
+import re
+import socket
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes
+
+import pytest
+import redis
+import time_machine
+from aiosmtpd.controller import Controller
+from invenio_db import db
+
+from rero_ils_users.accounts import lockout, service
+from rero_ils_users.accounts.models import User
+from tests.helpers import make_org, make_person
+
+PASSWORD = "Secret123"
+NEW_PASSWORD = "Brand-New-42"
+pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
+
+
+class Sink:
+    """Keeps every message the SMTP server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config, smtp):
+    return {**app_config, "MAIL_SERVER": smtp.hostname, "MAIL_PORT": smtp.port}
+
+
+@pytest.fixture()
+def outbox(smtp):
+    smtp.handler.messages.clear()
+    return smtp.handler.messages
+
+
+@pytest.fixture()
+def no_lockouts(app):
+    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
+    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
+        client.delete(key)
+
+
+def account(username="alice", email="alice@example.org"):
+    user = service.create_account(username, PASSWORD, email=email)
+    db.session.commit()
+    return user.id
+
+
+def token_of(message):
+    body = message.get_payload(decode=True).decode()
+    link = re.search(r"https://ils\.example\.org/reset/(\S+)", body)
+    assert link, body
+    return link.group(1)
+
+
+def forgot(client, email):
+    return client.post("/api/password/forgot", json={"email": email})
+
+
+def test_full_reset_round_trip(client, outbox):
+    user_id = account()
+    res = forgot(client, "ALICE@example.org")
+    assert res.status_code == 200
+    [(recipients, message)] = outbox
+    assert recipients == ["alice@example.org"]
+    assert message["To"] == "alice@example.org"
+    token = token_of(message)
+    res = client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD})
+    assert res.status_code == 200, res.get_json()
+    res = client.post("/api/login", json={"login": "alice", "password": PASSWORD})
+    assert res.status_code == 400
+    res = client.post("/api/login", json={"login": "alice@example.org", "password": NEW_PASSWORD})
+    assert res.status_code == 200
+    assert res.get_json()["user"]["id"] == user_id
+
+
+def test_same_answer_whether_or_not_the_address_exists(client, outbox):
+    account()
+    known, unknown = forgot(client, "alice@example.org"), forgot(client, "nobody@example.org")
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_json() == unknown.get_json()
+    assert len(outbox) == 1
+    bad = forgot(client, "not an address")
+    assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "email"
+
+
+def test_never_sent_to_an_additional_communication_email(client, outbox):
+    """Only the user email (accounts) is looked up, never patron contact addresses."""
+    org = make_org()
+    user_id, _ = make_person(
+        org, ["patron"], user={"email": "own@example.org"}, additional_communication_email="extra@example.org"
+    )
+    assert forgot(client, "extra@example.org").status_code == 200
+    assert outbox == []
+    assert forgot(client, "own@example.org").status_code == 200
+    assert [recipients for recipients, _ in outbox] == [["own@example.org"]]
+    assert db.session.get(User, user_id).email == "own@example.org"
+
+
+def test_a_token_works_once(client, outbox):
+    account()
+    forgot(client, "alice@example.org")
+    token = token_of(outbox[0][1])
+    assert client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD}).status_code == 200
+    res = client.post("/api/password/reset", json={"token": token, "password": "Another-Pass-7"})
+    assert res.status_code == 400
+    assert res.get_json()["errors"][0]["field"] == "token"
+    assert client.post("/api/login", json={"login": "alice", "password": NEW_PASSWORD}).status_code == 200
+
+
+def test_a_token_dies_when_the_password_changes_another_way(client, outbox):
+    account()
+    forgot(client, "alice@example.org")
+    token = token_of(outbox[0][1])
+    user = User.query.filter_by(username="alice").one()
+    service.set_password(user, "Changed-By-Staff-1")
+    db.session.commit()
+    res = client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD})
+    assert res.status_code == 400
+
+
+def test_a_token_expires(client, outbox, app):
+    account()
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False) as traveller:
+        forgot(client, "alice@example.org")
+        token = token_of(outbox[0][1])
+        traveller.shift(timedelta(days=1, minutes=1))  # SECURITY_RESET_PASSWORD_WITHIN = 1 day
+        res = client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD})
+        assert res.status_code == 400
+    assert client.post("/api/login", json={"login": "alice", "password": PASSWORD}).status_code == 200
+
+
+def test_reset_applies_the_password_policy_and_keeps_the_token(client, outbox):
+    account()
+    forgot(client, "alice@example.org")
+    token = token_of(outbox[0][1])
+    for weak, rule in (("short1A", "at least 8"), ("alllowercase1", "upper case"), ("NoDigitsHere", "number")):
+        res = client.post("/api/password/reset", json={"token": token, "password": weak})
+        assert res.status_code == 400
+        body = res.get_json()
+        assert rule in body["message"] and body["errors"][0]["field"] == "password"
+    assert client.post("/api/password/reset", json={"token": "garbage", "password": NEW_PASSWORD}).status_code == 400
+    assert client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD}).status_code == 200
