@@ -11,16 +11,16 @@ now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 since() { local ms=$(($(now_ms) - $1)); printf '%d.%d s' $((ms / 1000)) $((ms % 1000 / 100)); }
 
 # .venv with the package (editable) and its test extras. pip runs only when setup.cfg changed
-# since the last successful install, recorded by the stamp .venv/.installed-<sha1 of setup.cfg>.
+# or setup.py changed since the last successful install (stamp .venv/.installed-<sha1 of both>).
 ensure_venv() {
     if [[ ! -x $VENV/bin/python ]]; then
         echo "venv: creating $VENV"
         "${PYTHON:-python3}" -m venv "$VENV"
     fi
     local stamp
-    stamp=$VENV/.installed-$(sha1sum setup.cfg | cut -d' ' -f1)
+    stamp=$VENV/.installed-$(cat setup.cfg setup.py | sha1sum | cut -d' ' -f1)
     if [[ ! -f $stamp ]]; then
-        echo "venv: installing .[tests] (setup.cfg changed since the last install)"
+        echo "venv: installing .[tests] (setup.cfg or setup.py changed since the last install)"
         "$VENV/bin/python" -m pip install -q --upgrade pip
         "$VENV/bin/pip" install -q -e '.[tests]'
         rm -f "$VENV"/.installed-*
