@@ -29,13 +29,15 @@ def demo():
         details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         raise click.ClickException(f"Demo not loaded (nothing was kept): {exc.message} {details}") from None
     orgs = len(demo_data.ORGANISATIONS)
-    people = len({username for username, _, _ in logins})
+    people = len({username for username, _, org in logins if org != "(network)"})
     click.echo(f"Created {orgs} organisations and {people} people. Every demo login has the password {demo_data.DEMO_PASSWORD}\n")
     width = max(len(username) for username, _, _ in logins)
     click.echo(f"{'username':<{width}}  {'organisation':<12}  {'password':<10}  roles")
     click.echo(f"{'-' * width}  {'-' * 12}  {'-' * 10}  {'-' * 5}")
     for username, roles, org in logins:
         click.echo(f"{username:<{width}}  {org:<12}  {demo_data.DEMO_PASSWORD:<10}  {', '.join(roles)}")
+    if all(username != "admin" for username, _, _ in logins):
+        click.echo("(an account named 'admin' existed already: it was left as it was)")
 
 
 @click.command()

@@ -5,9 +5,9 @@ where sessions live (signed cookie, or Redis when ``SESSION_REDIS_URL`` is set).
 import redis
 from flask import current_app, g, request
 from flask_login import current_user
-from flask_session import Session
 from flask_security.decorators import handle_csrf
 from flask_security.utils import get_request_attr, set_request_attr
+from flask_session import Session
 
 from ..errors import NotAuthenticated
 from ..permissions.roles import DOCUMENT_IMPORTER

@@ -13,8 +13,8 @@ from .models import User
 
 
 def _fail(exc):
-    details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-    raise click.ClickException(f"{exc.message} {details}".strip())
+    lines = [f"{e.field}: {e.message}" for e in exc.errors] or [exc.message]
+    raise click.ClickException("; ".join(lines))
 
 
 def _account(username):

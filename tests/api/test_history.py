@@ -53,6 +53,9 @@ def test_entry_kept_when_the_user_keeps_history(client, desk):
     assert metadata["item"] == body["item"]
     assert metadata["library"] == {"$ref": f"https://ils.example.org/api/libraries/{desk['lib']}", "pid": desk["lib"]}
     assert data["links"]["self"] == f"https://ils.example.org/api/patrons/{desk['pid']}/history/{data['id']}"
+    one = client.get(f"/api/patrons/{desk['pid']}/history/{data['id']}")
+    assert one.status_code == 200 and one.get_json()["metadata"] == metadata
+    assert client.get(f"/api/patrons/{desk['pid']}/history/999999").status_code == 404
     row = db.session.get(HistoryEntry, int(data["id"]))
     assert (row.patron_pid, row.user_id, row.organisation_pid) == (desk["pid"], desk["user"], desk["org"])
 
