@@ -31,6 +31,7 @@ BLUEPRINTS = (
     "rero_ils_users.history.views",
     "rero_ils_users.permissions.views",
     "rero_ils_users.monitoring.views",
+    "rero_ils_users.ui.views",
 )
 
 # resources describing their records to the permissions package (the UI's buttons)

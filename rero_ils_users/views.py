@@ -1,9 +1,10 @@
 """``/api/`` (service description) and the landing page."""
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify
 
 from . import __version__
 from .records.refs import base_url
+from .ui.views import landing
 
 blueprint = Blueprint("root", __name__, template_folder="ui/templates")
 
@@ -23,4 +24,5 @@ def api_root():
 
 @blueprint.get("/")
 def index():
-    return render_template("index.html", version=__version__)
+    """The login form, or the caller's home page (the UI decides)."""
+    return landing()

@@ -8,7 +8,7 @@
 """
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
@@ -17,7 +17,7 @@ from sqlalchemy import type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
 from .. import clock
-from ..accounts.models import User
+from ..accounts.models import User, user_roles
 from ..patrons.api import Patron, PatronMetadata
 from ..permissions.roles import PATRON
 from . import notices
@@ -39,59 +39,73 @@ def _patrons_expiring_by(last_day, batch):
     expiration = document[("patron", "expiration_date")].astext
     last_id = None
     while True:
-        query = db.session.query(PatronMetadata).filter(
+        # plain rows, not ORM objects: nothing for the session (and its versioning
+        # hooks) to track while the batch is processed
+        query = db.session.query(PatronMetadata.id, PatronMetadata.json).filter(
             document["roles"].contains([PATRON]),
             expiration <= last_day.isoformat(),
         )
         if last_id is not None:
             query = query.filter(PatronMetadata.id > last_id)
-        models = query.order_by(PatronMetadata.id).limit(batch).all()
-        if not models:
+        rows = query.order_by(PatronMetadata.id).limit(batch).all()
+        if not rows:
             return
-        last_id = models[-1].id
-        yield [Patron(m.json, model=m) for m in models]
+        last_id = rows[-1].id
+        yield [Patron(row.json) for row in rows]
 
 
-def account_expires(user_id, today):
-    """The login rule's condition, as of ``today``."""
-    account = db.session.get(User, user_id)
-    if account is None or account.roles:
-        return False
-    records = Patron.of_user(user_id)
-    patron_records = [r for r in records if PATRON in r.roles]
-    if not patron_records or any(r.professional for r in records):
-        return False
-    return all(r.expired(today) for r in patron_records)
+def expiring_accounts(user_ids, today):
+    """Of ``user_ids``, those the login rule refuses as of ``today``: a patron
+    record somewhere, every one expired, no professional or account-level role.
+    Two queries for a whole batch."""
+    if not user_ids:
+        return set()
+    with_roles = {uid for (uid,) in db.session.query(user_roles.c.user_id).filter(user_roles.c.user_id.in_(user_ids))}
+    records = defaultdict(list)
+    rows = db.session.query(PatronMetadata.user_id, PatronMetadata.json).filter(PatronMetadata.user_id.in_(user_ids))
+    for user_id, document in rows:
+        if document is not None:
+            records[user_id].append(Patron(document))
+    expiring = set()
+    for user_id in set(user_ids) - with_roles:
+        patron_records = [r for r in records[user_id] if PATRON in r.roles]
+        if patron_records and not any(r.professional for r in records[user_id]):
+            if all(r.expired(today) for r in patron_records):
+                expiring.add(user_id)
+    return expiring
+
+
+def _now():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _set_marks(user_ids, value):
+    """One UPDATE for a batch (no ORM objects: cheap flushes)."""
+    if user_ids:
+        db.session.query(User).filter(User.id.in_(user_ids)).update({User.expired_at: value}, synchronize_session=False)
+    db.session.commit()
+    db.session.expunge_all()
 
 
 def _mark_accounts(user_ids, today, counts):
-    unmarked = db.session.query(User).filter(User.id.in_(user_ids), User.expired_at.is_(None)).order_by(User.id)
-    for account in unmarked.all() if user_ids else []:
-        if account_expires(account.id, today):
-            account.expired_at = datetime.now(timezone.utc).replace(tzinfo=None)
-            counts["accounts_expired"] += 1
-    db.session.commit()
+    unmarked = db.session.query(User.id).filter(User.id.in_(user_ids), User.expired_at.is_(None)) if user_ids else []
+    marked = sorted(expiring_accounts([user_id for (user_id,) in unmarked], today))
+    _set_marks(marked, _now())
+    counts["accounts_expired"] += len(marked)
 
 
 def _lift_stale_marks(today, batch, counts):
     """Marks whose person got a new date, a professional role or lost their records."""
     last_id = 0
     while True:
-        accounts = (
-            db.session.query(User)
-            .filter(User.expired_at.isnot(None), User.id > last_id)
-            .order_by(User.id)
-            .limit(batch)
-            .all()
-        )
-        if not accounts:
+        query = db.session.query(User.id).filter(User.expired_at.isnot(None), User.id > last_id)
+        user_ids = [user_id for (user_id,) in query.order_by(User.id).limit(batch)]
+        if not user_ids:
             return
-        last_id = accounts[-1].id
-        for account in accounts:
-            if not account_expires(account.id, today):
-                account.expired_at = None
-                counts["accounts_reactivated"] += 1
-        db.session.commit()
+        last_id = user_ids[-1]
+        lifted = sorted(set(user_ids) - expiring_accounts(user_ids, today))
+        _set_marks(lifted, None)
+        counts["accounts_reactivated"] += len(lifted)
 
 
 def expire(as_of=None, renew=lambda: None):
@@ -117,7 +131,6 @@ def expire(as_of=None, renew=lambda: None):
                     outcome = notices.send_once(outbox, record, kind, expiration)
                 counts[f"{kind}_{outcome}"] += 1
             _mark_accounts(expired_users, today, counts)
-            db.session.expunge_all()
             renew()
     _lift_stale_marks(today, batch, counts)
     counts = dict(counts)
