@@ -19,6 +19,7 @@ from .paths import jsonschemas_dir
 from .patrons import providers as patron_providers
 from .permissions import needs
 from .records.search import SearchIndexes
+from .records.sqlite import make_transactional
 
 BLUEPRINTS = (
     "rero_ils_users.views",
@@ -59,6 +60,8 @@ class ReroIlsUsers:
         # revision tables of the models it knows when it initialises.
         blueprints = [import_module(name).blueprint for name in BLUEPRINTS]
         InvenioDB(app, entry_point_group=False)
+        with app.app_context():
+            make_transactional(db.engine)
         schemas = InvenioJSONSchemas(app, entry_point_group=False)
         schemas.register_schemas_dir(str(jsonschemas_dir()))
         app.extensions["rero-search"] = SearchIndexes(app)

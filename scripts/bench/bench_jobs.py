@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
