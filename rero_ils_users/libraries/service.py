@@ -13,7 +13,13 @@ library_reference_checks = []
 class LibraryService(OrganisationScopedService):
     record_cls = Library
     action = "lib"
-    conflicts = {"uq_libraries_org_code": ("code", "A library with this code exists already in the organisation.")}
+    conflicts = {
+        "uq_libraries_org_code": ("code", "A library with this code exists already in the organisation."),
+        "libraries_metadata.organisation_pid, libraries_metadata.code": (
+            "code",
+            "A library with this code exists already in the organisation.",
+        ),
+    }
 
     def target(self, record):
         return Target(

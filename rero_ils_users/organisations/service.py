@@ -15,7 +15,10 @@ reference_checks = []
 class OrganisationService(RecordService):
     record_cls = Organisation
     action = "org"
-    conflicts = {"organisations_metadata_code": ("code", "An organisation with this code exists already.")}
+    conflicts = {
+        "organisations_metadata_code": ("code", "An organisation with this code exists already."),
+        "organisations_metadata.code": ("code", "An organisation with this code exists already."),
+    }
 
     def target(self, record):
         return Target(organisation_pid=record.get("pid"))

@@ -20,10 +20,17 @@ from . import signals
 from .api import Patron, PatronBarcode
 from .validation import load_patron
 
+_SAME_ORG = ("user_id", "This person already has a patron record in this organisation.")
+_ONE_PRO = ("roles", "This person already has a professional record in another organisation.")
+_BARCODE = ("patron.barcode", "This barcode is already used in the organisation.")
+# PostgreSQL names the constraint; SQLite (quick local run) lists its columns: longest first
 CONFLICTS = {
-    "uq_patrons_user_organisation": ("user_id", "This person already has a patron record in this organisation."),
-    "uq_patrons_one_professional": ("roles", "This person already has a professional record in another organisation."),
-    "pk_patron_barcodes": ("patron.barcode", "This barcode is already used in the organisation."),
+    "uq_patrons_user_organisation": _SAME_ORG,
+    "patrons_metadata.user_id, patrons_metadata.organisation_pid": _SAME_ORG,
+    "uq_patrons_one_professional": _ONE_PRO,
+    "patrons_metadata.user_id": _ONE_PRO,
+    "pk_patron_barcodes": _BARCODE,
+    "patron_barcodes.organisation_pid": _BARCODE,
 }
 
 

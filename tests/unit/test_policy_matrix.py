@@ -116,3 +116,4 @@ def test_cache_is_not_filled_by_a_transaction_that_rolls_back():
     assert matrix.current_version() == version + 1
     grants = matrix.grants()["patron"]
     assert "doc-delete" in grants and "doc-update" not in grants
+    assert matrix._Cache.version == version + 1  # committed state: cached again
