@@ -9,6 +9,7 @@ from invenio_db import db as _db
 from rero_ils_users.factory import create_app as _create_app
 from rero_ils_users.permissions import matrix
 from rero_ils_users.records.search import current_search
+from tests.smtp import start_sink
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +65,11 @@ def clean(app):
     _db.session.commit()
     yield
     _db.session.rollback()
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    """A real SMTP sink on loopback for the module (point MAIL_PORT at ``smtp.port``)."""
+    sink, controller = start_sink()
+    yield sink
+    controller.stop()

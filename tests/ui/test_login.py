@@ -9,7 +9,7 @@ from tests.ui.world import log_in, make_world
 
 def test_login_with_a_wrong_password_shows_the_api_message(page, shot):
     make_world()
-    log_in(page, "librarian", "Wrong-Pass1")
+    log_in(page, "librarian", "Wrong-Pass1", landed=False)
     expect(page.get_by_role("alert")).to_have_text("Wrong login or password.")
     expect(page).to_have_url(re.compile(r"/$"))
     shot(page, "login-error")
@@ -39,9 +39,9 @@ def test_patron_logs_in_and_lands_on_the_account(page):
 def test_too_many_attempts_locks_the_login(page):
     make_world()
     for _ in range(5):
-        log_in(page, "alice", "Wrong-Pass1")
+        log_in(page, "alice", "Wrong-Pass1", landed=False)
         expect(page.get_by_role("alert")).to_have_text("Wrong login or password.")
-    log_in(page, "alice")
+    log_in(page, "alice", landed=False)
     expect(page.get_by_role("alert")).to_contain_text("Too many failed attempts")
 
 

@@ -1,5 +1,6 @@
 """The little library network the UI tests act in, made with tests.helpers builders."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -58,8 +59,11 @@ def add_history(world, title, days_ago):
     assert history.create(system_identity(), world.alice_pid, data) is not None
 
 
-def log_in(page, login, password=PASSWORD):
+def log_in(page, login, password=PASSWORD, landed=True):
+    """Log in through the form; with ``landed``, wait for the home page to open."""
     page.goto("/")
     page.get_by_label("Username or e-mail").fill(login)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
+    if landed:
+        page.wait_for_url(re.compile(r"/(staff/patrons|account)$"))
