@@ -241,6 +241,7 @@ def me(identity):
     person = person_of(identity)
     if not person.authenticated:
         raise NotAuthenticated()
+    policy.require(identity, "ptrn-account")  # the patron role grants it; a per-user deny withdraws it
     records = [r for r in Patron.of_user(person.user_id) if PATRON in r["roles"]]
     if not records:
         raise PermissionDenied("You have no patron account.")

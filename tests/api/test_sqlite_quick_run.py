@@ -2,6 +2,8 @@
 refused unit of work leaves nothing half-written there too."""
 
 import pytest
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateTable
 
 from rero_ils_users.accounts.models import User
 from rero_ils_users.errors import Conflict
@@ -12,6 +14,12 @@ from rero_ils_users.users.service import users
 from tests.helpers import make_org, make_patron_type, make_person, record_data, user_data
 
 pytestmark = pytest.mark.usefixtures("clean")
+
+
+@compiles(CreateTable, "sqlite")
+def _plain_create_table(element, compiler, **kwargs):
+    """pytest-invenio makes every CREATE TABLE "UNLOGGED" once a PostgreSQL module ran."""
+    return compiler.visit_create_table(element, **kwargs)
 
 
 @pytest.fixture(scope="module")

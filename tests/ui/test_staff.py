@@ -144,3 +144,23 @@ def test_patron_does_not_see_staff_pages(page, shot):
         assert response.status == 403, path
         expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     shot(page, "patron-forbidden")
+
+
+def test_edit_button_opens_the_forms_and_saves(page, shot):
+    world = make_world()
+    log_in(page, "librarian")
+    page.goto(f"/staff/patrons/{world.bruno_pid}")
+    page.get_by_role("link", name="Edit").click()
+    expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.bruno_pid}/edit$"))
+    management = page.locator("#management-form")
+    expect(management.get_by_label("Barcode or card number")).to_have_value("2050000222")
+    expect(management.get_by_label("Blocked (no checkouts, renewals or requests)")).to_be_checked()
+    expect(management.get_by_label("Reason for the block")).to_have_value("Lost three books")
+    shot(page, "staff-patron-edit")
+    management.get_by_label("Blocked (no checkouts, renewals or requests)").uncheck()
+    expect(management.get_by_label("Reason for the block")).to_be_hidden()
+    management.get_by_label("Public note (shown to the patron)").fill("Welcome back!")
+    management.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.bruno_pid}\?saved=1$"))
+    expect(page.locator("#circulation")).to_contain_text("Checkouts allowed")
+    expect(page.get_by_text("Welcome back!")).to_be_visible()

@@ -321,7 +321,7 @@ async function initPatrons() {
   const table = h("table", { class: "table", "aria-describedby": "result-count" },
     h("thead", {}, h("tr", {}, ["Name", "Barcode", "Birth date", "City", "Roles", "Patron type", "Expiry date", "Status"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, hits.map((hit) => patronRow(hit, labels, q))));
-  results.replaceChildren(summary, h("div", { class: "table-wrap" }, table), pager(total, page, size));
+  results.replaceChildren(...[summary, h("div", { class: "table-wrap" }, table), pager(total, page, size)].filter(Boolean));
 }
 
 // --- page: patron detail ----------------------------------------------------------------
@@ -548,6 +548,8 @@ async function initRegister() {
     const user = await api("GET", `/api/users/${state.userId}`);
     fill(personal, user.ok ? user.data.metadata : rec.data.metadata.user || {});
     state.user = user.ok ? user.data.metadata : null;
+    $("#password-hint").textContent = "Leave empty to keep the current password. At least 8 characters, with a lowercase letter, an uppercase letter and a digit.";
+    for (const title of $$("#register section > h2")) title.textContent = title.textContent.replace(/^\d\. /, "");
     fillManagement(management, state.existing);
     management.dispatchEvent(new Event("change"));
     step("personal");
