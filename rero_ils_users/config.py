@@ -35,6 +35,7 @@ CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "index-queue": {"task": "rero_ils_users.index_queue", "schedule": timedelta(seconds=30)},
     "expire-patrons": {"task": "rero_ils_users.expire_patrons", "schedule": crontab(hour=2, minute=0)},

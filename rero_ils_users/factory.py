@@ -6,6 +6,7 @@ import os
 from flask import Flask
 
 from . import config as defaults
+from .ext import ReroIlsUsers
 
 ENV_PREFIX = "INVENIO_"
 
@@ -30,8 +31,5 @@ def create_app(config=None):
     app.config.from_object(defaults)
     app.config.update(env_config())
     app.config.update(config or {})
-
-    from .ext import ReroIlsUsers
-
     ReroIlsUsers(app)
     return app
