@@ -21,7 +21,7 @@ ensure_venv() {
     stamp=$VENV/.installed-$(cat setup.cfg setup.py | sha1sum | cut -d' ' -f1)
     if [[ ! -f $stamp ]]; then
         echo "venv: installing .[tests] (setup.cfg or setup.py changed since the last install)"
-        "$VENV/bin/python" -m pip install -q --upgrade pip
+        "$VENV/bin/python" -m pip install -q --upgrade pip setuptools wheel
         "$VENV/bin/pip" install -q -e '.[tests]'
         rm -f "$VENV"/.installed-*
         touch "$stamp"
