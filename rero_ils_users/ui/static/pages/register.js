@@ -1,0 +1,197 @@
+// Registering a patron (the RERO ILS flow) and editing one.
+import { $, $$, roleLabel, h, dl, show, api, clearErrors, formAlert, showErrors, fill, personalData, ref, names } from "../common.js";
+
+function step(name) {
+  for (const li of $$(".steps li")) li.classList.toggle("current", li.dataset.step === name);
+  const section = $(`#step-${name}`);
+  show(section, true);
+  section.scrollIntoView({ block: "start" });
+}
+
+function managementToggles(form) {
+  const roles = () => $$('input[name="roles"]:checked', form).map((el) => el.value);
+  const sync = () => {
+    const chosen = roles();
+    show($("#patron-fields"), chosen.includes("patron"));
+    const pro = chosen.some((r) => r.startsWith("pro_"));
+    show($("#libraries-req"), pro);
+    $("#libraries-field").classList.toggle("required", pro);
+    show($("#additional-email-field"), form.elements.communication_channel.value === "email");
+    show($("#blocked-note-field"), form.elements.blocked.checked);
+  };
+  form.addEventListener("change", sync);
+  sync();
+  return roles;
+}
+
+function managementData(form, roles, state) {
+  const chosen = roles();
+  const data = { user_id: state.userId, organisation: ref("organisations", state.organisation), roles: chosen };
+  const libs = $$('input[name="libraries"]:checked', form).map((el) => ref("libraries", el.value));
+  if (libs.length) data.libraries = libs;
+  if (chosen.includes("patron")) {
+    const e = form.elements;
+    const patron = {
+      barcode: e.barcode.value.split(",").map((b) => b.trim()).filter(Boolean),
+      communication_channel: e.communication_channel.value,
+      communication_language: e.communication_language.value,
+    };
+    if (e.patron_type.value) patron.type = ref("patron_types", e.patron_type.value);
+    if (e.expiration_date.value) patron.expiration_date = e.expiration_date.value;
+    if (patron.communication_channel === "email" && e.additional_communication_email.value.trim()) {
+      patron.additional_communication_email = e.additional_communication_email.value.trim();
+    }
+    if (e.blocked.checked) { patron.blocked = true; patron.blocked_note = e.blocked_note.value.trim(); }
+    if (state.existing?.patron?.second_address) patron.second_address = state.existing.patron.second_address;
+    data.patron = patron;
+  }
+  const codes = form.elements.local_codes.value.split(",").map((c) => c.trim()).filter(Boolean);
+  if (codes.length) data.local_codes = codes;
+  const notes = [];
+  for (const type of ["public_note", "staff_note"]) {
+    const content = form.elements[type].value.trim();
+    if (content) notes.push({ type, content });
+  }
+  if (notes.length) data.notes = notes;
+  if (state.existing?.second_address) data.second_address = state.existing.second_address;
+  return data;
+}
+
+function fillManagement(form, m) {
+  const p = m.patron || {};
+  for (const el of $$('input[name="roles"]', form)) el.checked = (m.roles || []).includes(el.value);
+  for (const el of $$('input[name="libraries"]', form)) el.checked = (m.libraries || []).some((l) => l.pid === el.value);
+  const e = form.elements;
+  e.barcode.value = (p.barcode || []).join(", ");
+  if (p.type) e.patron_type.value = p.type.pid;
+  if (p.communication_channel) e.communication_channel.value = p.communication_channel;
+  if (p.communication_language) e.communication_language.value = p.communication_language;
+  e.expiration_date.value = p.expiration_date || "";
+  e.additional_communication_email.value = p.additional_communication_email || "";
+  e.blocked.checked = !!p.blocked;
+  e.blocked_note.value = p.blocked_note || "";
+  e.local_codes.value = (m.local_codes || []).join(", ");
+  for (const note of m.notes || []) if (e[note.type]) e[note.type].value = note.content;
+}
+
+function personBanner(user, extra) {
+  return h("p", { class: "notice" }, `For ${user.first_name || ""} ${user.last_name || ""} (${user.username}${user.email ? ", " + user.email : ""}). `, extra || "");
+}
+
+export async function initRegister() {
+  const root = $("#register");
+  const editPid = root.dataset.editPid;
+  const state = { organisation: document.body.dataset.organisation, userId: null, existing: null };
+  const personal = $("#personal-form");
+  const management = $("#management-form");
+  const assignable = (root.dataset.assignable || "").split(" ");
+  for (const el of $$("[data-role-label]")) el.textContent = roleLabel(el.dataset.roleLabel);
+  for (const el of $$('input[name="roles"]', management)) if (!assignable.includes(el.value)) el.closest("label").title = "You may not assign this role.";
+  const [types, libraries] = await Promise.all([names("patron_types"), names("libraries")]);
+  for (const [pid, name] of Object.entries(types)) management.elements.patron_type.append(h("option", { value: pid }, name));
+  $("#libraries").replaceChildren(...Object.entries(libraries).map(([pid, name]) =>
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "libraries", value: pid }), " ", name)));
+  const roles = managementToggles(management);
+  const nextYear = new Date(); nextYear.setFullYear(nextYear.getFullYear() + 1);
+  management.elements.expiration_date.value = nextYear.toISOString().slice(0, 10);
+
+  $("#generate-password").addEventListener("click", async () => {
+    const res = await api("GET", "/api/user/password/generate?length=12");
+    if (res.ok) { personal.elements.password.value = res.data.password; personal.elements.password.focus(); }
+  });
+
+  const toManagement = (user) => {
+    state.userId = user.id;
+    $("#person-banner").replaceChildren(personBanner(user.metadata || user));
+    step("management");
+    $('input[name="roles"]:not(:disabled)', management)?.focus();
+  };
+
+  if (editPid) {
+    const rec = await api("GET", `/api/patrons/${editPid}`);
+    if (!rec.ok) { root.replaceChildren(h("p", { class: "notice error", role: "alert" }, rec.data.message || "Not found.")); return; }
+    state.existing = rec.data.metadata;
+    state.userId = rec.data.metadata.user_id;
+    state.revision = rec.data.revision;
+    const user = await api("GET", `/api/users/${state.userId}`);
+    fill(personal, user.ok ? user.data.metadata : rec.data.metadata.user || {});
+    state.user = user.ok ? user.data.metadata : null;
+    $("#password-hint").textContent = "Leave empty to keep the current password. At least 8 characters, with a lowercase letter, an uppercase letter and a digit.";
+    for (const title of $$("#register section > h2")) title.textContent = title.textContent.replace(/^\d\. /, "");
+    fillManagement(management, state.existing);
+    management.dispatchEvent(new Event("change"));
+    step("personal");
+    step("management");
+    $("#person-banner").replaceChildren(personBanner(rec.data.metadata.user || {}, h("a", { href: `/staff/patrons/${editPid}` }, "Back to the patron")));
+  }
+
+  $("#lookup-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = $("#lookup").value.trim();
+    const out = $("#lookup-result");
+    if (!value) return;
+    const res = await api("GET", "/api/users/?q=" + encodeURIComponent(value));
+    if (!res.ok) { out.replaceChildren(h("p", { class: "notice error", role: "alert" }, res.data.message || "Lookup failed.")); return; }
+    const hit = res.data.hits.hits[0];
+    $("#step-management").hidden = true;
+    if (!hit) {
+      out.replaceChildren(h("p", { class: "notice", role: "status" }, "No account found: fill in the personal data."));
+      personal.reset();
+      clearErrors(personal);
+      personal.elements[value.includes("@") ? "email" : "username"].value = value;
+      $("#personal-summary").replaceChildren();
+      show(personal, true);
+      step("personal");
+      personal.elements.username.focus();
+      return;
+    }
+    const user = hit.metadata;
+    const mine = (user.patrons || []).find((p) => p.organisation.pid === state.organisation);
+    if (mine) {
+      out.replaceChildren(h("p", { class: "notice warn", role: "status" }, `${user.first_name} ${user.last_name} is already registered in your organisation. `,
+        h("a", { href: `/staff/patrons/${mine.pid}` }, "Open the patron record")));
+      $("#step-personal").hidden = true;
+      return;
+    }
+    out.replaceChildren(h("p", { class: "notice success", role: "status" }, "An account exists: its personal data will be used for this patron."));
+    $("#personal-summary").replaceChildren(dl([
+      ["Name", `${user.first_name || ""} ${user.last_name || ""}`], ["Username", user.username], ["E-mail", user.email],
+      ["Birth date", user.birth_date], ["City", user.city]]),
+    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "use-account", onclick: () => toManagement(hit) }, "Use this personal data")));
+    show(personal, false);
+    step("personal");
+  });
+
+  personal.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = personalData(personal);
+    if (personal.elements.password.value) data.password = personal.elements.password.value;
+    let res;
+    if (state.userId) {
+      const body = { ...data };
+      res = await api("PUT", `/api/users/${state.userId}`, body);
+    } else {
+      res = await api("POST", "/api/users/", data);
+    }
+    if (!res.ok) return showErrors(personal, res.data);
+    clearErrors(personal);
+    personal.elements.password.value = "";
+    if (res.data.generated_password) {
+      formAlert(personal, "", "success");
+      $(".form-alert", personal).replaceChildren("Account created. Generated password (shown only this once, give it to the patron now): ",
+        h("code", { id: "generated-password" }, res.data.generated_password));
+    } else {
+      formAlert(personal, state.userId ? "Personal data saved." : "Account created.", "success");
+    }
+    toManagement(res.data);
+  });
+
+  management.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!state.userId) return formAlert(management, "Save the personal data first.");
+    const data = managementData(management, roles, state);
+    const res = editPid ? await api("PUT", `/api/patrons/${editPid}`, data) : await api("POST", "/api/patrons/", data);
+    if (!res.ok) return showErrors(management, res.data);
+    location.assign(`/staff/patrons/${res.data.id}?${editPid ? "saved" : "created"}=1`);
+  });
+}
