@@ -1,8 +1,7 @@
 """Libraries follow the matrix (lib-*) within the caller's organisation; only
 their own staff (or full permissions) update or delete them."""
 
-from ..errors import Conflict
-from ..organisations.service import OrganisationScopedService, reference_checks
+from ..organisations.service import OrganisationScopedService, organisation_reference_checks
 from ..permissions.policy import Target
 from .api import Library
 
@@ -13,6 +12,8 @@ library_reference_checks = []
 class LibraryService(OrganisationScopedService):
     record_cls = Library
     action = "lib"
+    reference_checks = library_reference_checks
+    in_use_message = "The library is still referenced by {}."
     conflicts = {
         "uq_libraries_org_code": ("code", "A library with this code exists already in the organisation."),
         "libraries_metadata.organisation_pid, libraries_metadata.code": (
@@ -33,11 +34,6 @@ class LibraryService(OrganisationScopedService):
     def columns(self, stored):
         return {"organisation_pid": stored["organisation"]["pid"], "code": stored["code"]}
 
-    def before_delete(self, identity, record):
-        for check in library_reference_checks:
-            reason = check(record.pid)
-            if reason:
-                raise Conflict(f"The library is still referenced by {reason}.")
 
 
 libraries = LibraryService()
@@ -48,4 +44,4 @@ def _libraries_left(organisation_pid):
     return f"{count} librar{'y' if count == 1 else 'ies'}" if count else None
 
 
-reference_checks.append(_libraries_left)
+organisation_reference_checks.append(_libraries_left)

@@ -2,20 +2,15 @@
 
 from ..permissions.registry import RecordTarget, register_record_target
 from .api import Organisation
-from .service import organisations, reference_checks
+from .service import organisations
 
 
 def describe(pid):
     record = Organisation.get_by_pid(pid)
     return RecordTarget(
         targets=(organisations.target(record),),
-        extra_checks={"delete": [lambda identity: _still_has(pid)]},
+        extra_checks={"delete": [lambda identity: organisations.in_use(pid)]},
     )
-
-
-def _still_has(pid):
-    reasons = [reason for reason in (check(pid) for check in reference_checks) if reason]
-    return f"The organisation still has {', '.join(reasons)}." if reasons else None
 
 
 def register():

@@ -1,6 +1,6 @@
 """Organisations are network-level: created and deleted by admin/superuser only."""
 
-from ..errors import Conflict, ValidationError
+from ..errors import ValidationError
 from ..permissions.needs import person_of
 from ..permissions.policy import Target
 from ..records import schemas
@@ -9,12 +9,14 @@ from ..records.service import READ_ONLY_FIELDS, RecordService, sees_all_organisa
 from .api import Organisation
 
 # resources that point at an organisation register a check here (no import back)
-reference_checks = []
+organisation_reference_checks = []
 
 
 class OrganisationService(RecordService):
     record_cls = Organisation
     action = "org"
+    reference_checks = organisation_reference_checks
+    in_use_message = "The organisation still has {}."
     conflicts = {
         "organisations_metadata_code": ("code", "An organisation with this code exists already."),
         "organisations_metadata.code": ("code", "An organisation with this code exists already."),
@@ -26,11 +28,6 @@ class OrganisationService(RecordService):
     def columns(self, stored):
         return {"code": stored["code"]}
 
-    def before_delete(self, identity, record):
-        for check in reference_checks:
-            reason = check(record.pid)
-            if reason:
-                raise Conflict(f"The organisation still has {reason}.")
 
     def search_filters(self, identity):
         if sees_all_organisations(identity):

@@ -2,8 +2,7 @@
 
 from invenio_db import db
 
-from ..errors import Conflict
-from ..organisations.service import OrganisationScopedService, reference_checks
+from ..organisations.service import OrganisationScopedService, organisation_reference_checks
 from .api import PatronType
 
 # resources that point at a patron type register a check here (no import back)
@@ -13,15 +12,12 @@ patron_type_reference_checks = []
 class PatronTypeService(OrganisationScopedService):
     record_cls = PatronType
     action = "ptty"
+    reference_checks = patron_type_reference_checks
+    in_use_message = "The patron type is still used by {}."
 
     def columns(self, stored):
         return {"organisation_pid": stored["organisation"]["pid"]}
 
-    def before_delete(self, identity, record):
-        for check in patron_type_reference_checks:
-            reason = check(record.pid)
-            if reason:
-                raise Conflict(f"The patron type is still used by {reason}.")
 
 
 patron_types = PatronTypeService()
@@ -32,4 +28,4 @@ def _types_left(organisation_pid):
     return f"{count} patron type(s)" if count else None
 
 
-reference_checks.append(_types_left)
+organisation_reference_checks.append(_types_left)

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from .. import clock
 from ..libraries.api import Library
 from ..libraries.service import library_reference_checks
-from ..organisations.service import reference_checks
+from ..organisations.service import organisation_reference_checks
 from ..patron_types.service import patron_type_reference_checks
 from ..permissions import needs
 from ..permissions.roles import PATRON
@@ -81,7 +81,7 @@ def register(app):
     for checks, check in (
         (library_reference_checks, _patrons_of_library),
         (patron_type_reference_checks, _patrons_of_type),
-        (reference_checks, _patrons_of_organisation),
+        (organisation_reference_checks, _patrons_of_organisation),
     ):
         if check not in checks:
             checks.append(check)

@@ -70,8 +70,21 @@ class RecordService:
         """Extra model columns written with the record (uniqueness keys)."""
         return {}
 
+    # functions ``pid -> "what still uses it" or None`` that other resources
+    # register (they import this one, not the reverse); any answer refuses a delete
+    reference_checks = ()
+    in_use_message = "The record is still used by {}."
+
+    def in_use(self, pid):
+        """Why ``pid`` cannot be deleted (what still references it), or None."""
+        reasons = [reason for reason in (check(pid) for check in self.reference_checks) if reason]
+        return self.in_use_message.format(", ".join(reasons)) if reasons else None
+
     def before_delete(self, identity, record):
         """Raise ``Conflict`` when something still references ``record``."""
+        message = self.in_use(record.pid)
+        if message:
+            raise Conflict(message)
 
     def search_filters(self, identity):
         return []
