@@ -1,4 +1,6 @@
-"""Bulk import of people: each row makes one user and one patron record.
+"""Bulk import of people: each row makes one patron record, and the user too
+unless the row's username names the same person already (a person registered
+in a second organisation keeps one account).
 
 Every row is its own unit of work: the user and the patron record are created
 in one transaction, so a rejected row leaves nothing behind and never stops the
@@ -23,6 +25,7 @@ from .permissions.needs import system_identity
 from .records import indexer
 from .records.models import IndexQueue
 from .records.uow import UnitOfWork
+from .users.api import UserRecord
 from .users.service import users
 
 USER_FIELDS = (
@@ -229,6 +232,23 @@ class RowUnitOfWork(UnitOfWork):
                 log.exception("after-commit callback failed")
 
 
+SAME_PERSON = ("first_name", "last_name", "birth_date", "email")
+
+
+def existing_person(identity, user_data):
+    """``(user id, None)`` when the row's username names this same person already,
+    ``(None, FieldError)`` when it names someone else, ``(None, None)`` when new."""
+    username = user_data.get("username")
+    account = users.lookup(identity, f"username:{username}") if username else None
+    if account is None:
+        return None, None
+    known = UserRecord.get_by_user_id(account.id)
+    differs = [f for f in SAME_PERSON if f in user_data and str(user_data[f]).casefold() != str(known.get(f, "")).casefold()]
+    if differs:
+        return None, FieldError("username", f"This username belongs to someone else ({', '.join(differs)} differ).")
+    return account.id, None
+
+
 def import_row(number, row, report, queued_ids, identity, lookups):
     if not isinstance(row, dict):
         report.rejected.append((number, None, "A row is an object of fields."))
@@ -237,10 +257,16 @@ def import_row(number, row, report, queued_ids, identity, lookups):
     if errors:
         report.rejected.extend((number, e.field, e.message) for e in errors)
         return
+    user_id, clash = existing_person(identity, user_data)
+    if clash:
+        report.rejected.append((number, clash.field, clash.message))
+        return
     uow = RowUnitOfWork(queued_ids)
     try:
-        user, _ = users.create(identity, user_data, uow=uow)
-        patron = patrons.create(identity, {**record, "user_id": user.user_id}, uow=uow)
+        if user_id is None:
+            user, _ = users.create(identity, user_data, uow=uow)
+            user_id = user.user_id
+        patron = patrons.create(identity, {**record, "user_id": user_id}, uow=uow)
         uow.commit()
     except DomainError as exc:
         uow.rollback()
@@ -250,7 +276,7 @@ def import_row(number, row, report, queued_ids, identity, lookups):
         uow.rollback()
         report.rejected.append((number, None, f"{type(exc).__name__}: {exc}"))
     else:
-        report.created.append((number, user_data.get("username"), user.user_id, patron.pid))
+        report.created.append((number, user_data.get("username"), user_id, patron.pid))
 
 
 def run(rows, progress=None, batch=500):

@@ -241,3 +241,24 @@ def test_import_refuses_unreadable_files(runner, tmp_path):
     path.write_text("x")
     result = runner.invoke(data_cli.import_people, [str(path)])
     assert result.exit_code == 1 and ".json or .csv" in result.output
+
+
+def test_import_gives_a_known_person_a_record_in_another_organisation(runner, network, tmp_path):
+    other = make_org(code="hills")
+    make_patron_type(other, name="Adult")
+    first = tmp_path / "lakes.json"
+    first.write_text(json.dumps([person("imp-twice")]), encoding="utf-8")
+    assert runner.invoke(data_cli.import_people, [str(first)]).exit_code == 0
+    rows = [
+        person("IMP-TWICE", organisation="hills", barcode="BC-hills-1", password=None),  # same person, any case
+        person("imp-twice", organisation="hills", barcode="BC-hills-2", birth_date="1990-01-01"),  # someone else
+        person("imp-twice", barcode="BC-lakes-2"),  # same person, same organisation again
+    ]
+    second = tmp_path / "hills.json"
+    second.write_text(json.dumps(rows), encoding="utf-8")
+    result = runner.invoke(data_cli.import_people, [str(second)])
+    assert "1 of 3 row(s) imported, 2 rejected" in result.output, result.output
+    assert report_of(result.output) == {(2, "username"), (3, "user_id")}
+    records = Patron.of_user(account("imp-twice").id)
+    assert sorted(r.organisation_pid for r in records) == sorted([network, other])
+    assert User.query.filter(User.username.ilike("imp-twice")).count() == 1
