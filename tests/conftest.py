@@ -4,9 +4,11 @@ PostgreSQL, OpenSearch and Redis started by ``scripts/services``."""
 import os
 
 import pytest
+import redis
 from invenio_db import db as _db
 
 from rero_ils_users.factory import create_app as _create_app
+from rero_ils_users.accounts import lockout
 from rero_ils_users.permissions import matrix
 from rero_ils_users.records.search import current_search
 from tests.smtp import start_sink
@@ -73,3 +75,12 @@ def smtp():
     sink, controller = start_sink()
     yield sink
     controller.stop()
+
+
+@pytest.fixture()
+def no_lockouts(app):
+    """Forget every failed login attempt (this test run's own Redis database)."""
+    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
+    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
+        client.delete(key)
+    yield client

@@ -5,7 +5,7 @@ import pytest
 import redis
 from invenio_db import db
 
-from rero_ils_users.accounts import lockout, service
+from rero_ils_users.accounts import service
 from tests.helpers import login as session_login
 
 PASSWORD = "Strong-Pass1"
@@ -15,13 +15,6 @@ pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 @pytest.fixture(scope="module")
 def app_config(app_config):
     return {**app_config, "WTF_CSRF_ENABLED": True}
-
-
-@pytest.fixture()
-def no_lockouts(app):
-    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
-        client.delete(key)
 
 
 def superuser():

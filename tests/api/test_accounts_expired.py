@@ -5,23 +5,15 @@ librarian moves an expiration date forward (no job run needed)."""
 from datetime import date, datetime, timedelta
 
 import pytest
-import redis
 from invenio_db import db
 
-from rero_ils_users.accounts import lockout, service
+from rero_ils_users.accounts import service
 from rero_ils_users.accounts.models import User
 from tests.helpers import PASSWORD, login, logout, make_library, make_org, make_person
 
 pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 PAST = (date.today() - timedelta(days=3)).isoformat()
 FUTURE = (date.today() + timedelta(days=300)).isoformat()
-
-
-@pytest.fixture()
-def no_lockouts(app):
-    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
-        client.delete(key)
 
 
 def mark_expired(user_id):

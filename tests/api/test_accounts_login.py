@@ -5,7 +5,6 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import redis
 import time_machine
 from invenio_db import db
 
@@ -14,15 +13,6 @@ from rero_ils_users.accounts.models import User
 
 PASSWORD = "Secret123"
 pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
-
-
-@pytest.fixture()
-def no_lockouts(app):
-    """Forget every failed attempt (this test run's own Redis database)."""
-    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
-        client.delete(key)
-    yield client
 
 
 def account(username="alice", email="Alice.Smith@example.org", roles=()):

@@ -5,11 +5,10 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import redis
 import time_machine
 from invenio_db import db
 
-from rero_ils_users.accounts import lockout, service
+from rero_ils_users.accounts import service
 from rero_ils_users.accounts.models import User
 from tests.helpers import make_org, make_person
 
@@ -27,13 +26,6 @@ def app_config(app_config, smtp):
 def outbox(smtp):
     smtp.clear()
     return smtp.messages
-
-
-@pytest.fixture()
-def no_lockouts(app):
-    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
-        client.delete(key)
 
 
 def account(username="alice", email="alice@example.org"):

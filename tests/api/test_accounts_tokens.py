@@ -4,12 +4,10 @@ revocation, and the document importer's narrow identity."""
 import hashlib
 
 import pytest
-import redis
 from flask import g
 from invenio_db import db
 
 from rero_ils_users.accounts import cli as accounts_cli
-from rero_ils_users.accounts import lockout
 from rero_ils_users.accounts.models import ApiToken, User
 from rero_ils_users.permissions import policy
 from rero_ils_users.permissions.needs import person_of
@@ -22,13 +20,6 @@ PASSWORD = "Strong-Pass1"
 def app_config(app_config):
     """CSRF on, as in production: Bearer calls must pass without a CSRF token."""
     return {**app_config, "WTF_CSRF_ENABLED": True}
-
-
-@pytest.fixture()
-def no_lockouts(app):
-    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
-        client.delete(key)
 
 
 def cli(app, group, *args):

@@ -6,10 +6,8 @@ import shutil
 import threading
 
 import pytest
-import redis
 from werkzeug.serving import make_server
 
-from rero_ils_users.accounts import lockout
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -63,13 +61,6 @@ def page(chromium_browser, ui_server, clean, no_lockouts):
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
-
-
-@pytest.fixture()
-def no_lockouts(app):
-    client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
-        client.delete(key)
 
 
 @pytest.fixture()

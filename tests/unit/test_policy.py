@@ -2,11 +2,9 @@
 
 import pytest
 from flask_principal import ActionNeed, Identity, RoleNeed, UserNeed
-from invenio_db import db
-from sqlalchemy import text
 
 from rero_ils_users.errors import NotAuthenticated, NotFound, PermissionDenied
-from rero_ils_users.permissions import matrix, policy
+from rero_ils_users.permissions import policy
 from rero_ils_users.permissions.needs import (
     ANONYMOUS,
     LibraryNeed,
@@ -19,20 +17,9 @@ from rero_ils_users.permissions.needs import (
 from rero_ils_users.permissions.policy import Target
 
 
+pytestmark = pytest.mark.usefixtures("matrix_defaults")
+
 ORG, OTHER_ORG = "1", "2"
-
-
-@pytest.fixture(autouse=True)
-def matrix_defaults(app):
-    """Only the permission tables, back to the default matrix (no index needed)."""
-    db.session.rollback()
-    db.session.execute(text(
-        "TRUNCATE permission_role_grant, permission_seeded_grant, permission_matrix_version, permission_user_deny"
-    ))
-    matrix.load_defaults()
-    db.session.commit()
-    yield
-    db.session.rollback()
 
 
 def staff(roles, libraries=("10",), org=ORG, user_id=7, organisation_libraries=("10", "11"), **kwargs):

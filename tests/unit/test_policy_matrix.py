@@ -11,6 +11,8 @@ from sqlalchemy import text
 from rero_ils_users.permissions import matrix
 from rero_ils_users.permissions.roles import ALL_ROLES, SUPERUSER
 
+pytestmark = pytest.mark.usefixtures("matrix_defaults")
+
 REFERENCE = Path("/work/shared/reference/rero-ils-data")
 DEFAULTS = matrix.default_grants()
 # where this service knowingly departs from RERO ILS's data/role_policies.json
@@ -21,19 +23,6 @@ ADDED = {
     "pro_full_permissions": {"org-access"},
 }
 REMOVED = {"pro_library_administrator": {"ptty-access", "itty-access", "cipo-access"}}
-
-
-@pytest.fixture(autouse=True)
-def matrix_defaults(app):
-    """Only the permission tables, back to the default matrix (no index needed)."""
-    db.session.rollback()
-    db.session.execute(text(
-        "TRUNCATE permission_role_grant, permission_seeded_grant, permission_matrix_version, permission_user_deny"
-    ))
-    matrix.load_defaults()
-    db.session.commit()
-    yield
-    db.session.rollback()
 
 
 def test_every_role_of_the_matrix_is_a_contract_role():
