@@ -1,18 +1,22 @@
 // The pages' behaviour: every datum comes from the REST API (/api/).
-// No build step: each page (<body data-page>) loads only its own module.
+// No build step. Static imports on purpose: a module script and everything it
+// imports run before DOMContentLoaded, so no form can be used before its
+// handlers are attached (a dynamic import() would not be waited for).
+import { initAccount } from "./pages/account.js";
+import { initLogin, initReset } from "./pages/login.js";
+import { initMatrix } from "./pages/matrix.js";
+import { initPatron } from "./pages/patron.js";
+import { initPatrons } from "./pages/patrons.js";
+import { initRegister } from "./pages/register.js";
 
 const PAGES = {
-  login: ["login", "initLogin"],
-  reset: ["login", "initReset"],
-  patrons: ["patrons", "initPatrons"],
-  patron: ["patron", "initPatron"],
-  register: ["register", "initRegister"],
-  account: ["account", "initAccount"],
-  matrix: ["matrix", "initMatrix"],
+  login: initLogin,
+  reset: initReset,
+  patrons: initPatrons,
+  patron: initPatron,
+  register: initRegister,
+  account: initAccount,
+  matrix: initMatrix,
 };
 
-const page = PAGES[document.body.dataset.page];
-if (page) {
-  const [module, init] = page;
-  import(`./pages/${module}.js`).then((m) => m[init]());
-}
+PAGES[document.body.dataset.page]?.();
