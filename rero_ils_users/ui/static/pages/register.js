@@ -161,6 +161,7 @@ export async function initRegister() {
     show(personal, false);
     step("personal");
   });
+  $("#lookup-button").disabled = false; // enabled only once the lookup has its handler
 
   personal.addEventListener("submit", async (event) => {
     event.preventDefault();
