@@ -55,4 +55,6 @@ export async function initAccount() {
     clearErrors(pwd);
     formAlert(pwd, "Your password was changed.", "success");
   });
+  // the forms were disabled until now: never submitted natively, before their handlers exist
+  for (const form of [profile, pwd]) form.querySelector("button[type=submit]").disabled = false;
 }
