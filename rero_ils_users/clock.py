@@ -19,3 +19,10 @@ def today(as_of=None):
     if as_of is None:
         return now().date()
     return as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
+
+
+def iso(value):
+    """A stored UTC timestamp (naive or aware) as ISO 8601 with its offset, or None."""
+    if value is None:
+        return None
+    return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"

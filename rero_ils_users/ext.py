@@ -1,7 +1,5 @@
 """The one place that wires extensions, blueprints and signals."""
 
-from importlib import import_module
-
 from flask_mail import Mail
 from flask_principal import identity_loaded
 from flask_security import Security, SQLAlchemyUserDatastore, current_user
@@ -9,39 +7,56 @@ from flask_wtf import CSRFProtect
 from invenio_db import InvenioDB, db
 from invenio_jsonschemas import InvenioJSONSchemas
 
-from . import rest
+from . import rest, views
 from .accounts import auth as accounts_auth
+from .accounts import views as accounts_views
 from .accounts.models import Role, User
 from .accounts.passwords import PolicyPasswordUtil
+from .history import views as history_views
 from .jobs import tasks  # noqa: F401  (registers the tasks)
 from .jobs.celery import init_celery
+from .libraries import permissions as library_permissions
+from .libraries import views as library_views
+from .monitoring import views as monitoring_views
+from .organisations import permissions as organisation_permissions
+from .organisations import views as organisation_views
 from .paths import jsonschemas_dir
+from .patron_types import permissions as patron_type_permissions
+from .patron_types import views as patron_type_views
+from .patrons import permissions as patron_permissions
 from .patrons import providers as patron_providers
+from .patrons import views as patron_views
 from .permissions import needs
+from .permissions_api import views as permissions_views
 from .records.search import SearchIndexes
 from .records.sqlite import make_transactional
+from .ui import views as ui_views
+from .users import permissions as user_permissions
+from .users import views as user_views
 
+# Importing them (and so every model) first matters: invenio-db builds the revision
+# tables of the models it knows when it initialises.
 BLUEPRINTS = (
-    "rero_ils_users.views",
-    "rero_ils_users.organisations.views",
-    "rero_ils_users.libraries.views",
-    "rero_ils_users.patron_types.views",
-    "rero_ils_users.accounts.views",
-    "rero_ils_users.users.views",
-    "rero_ils_users.patrons.views",
-    "rero_ils_users.history.views",
-    "rero_ils_users.permissions.views",
-    "rero_ils_users.monitoring.views",
-    "rero_ils_users.ui.views",
+    views.blueprint,
+    organisation_views.blueprint,
+    library_views.blueprint,
+    patron_type_views.blueprint,
+    accounts_views.blueprint,
+    user_views.blueprint,
+    patron_views.blueprint,
+    history_views.blueprint,
+    permissions_views.blueprint,
+    monitoring_views.blueprint,
+    ui_views.blueprint,
 )
 
 # resources describing their records to the permissions package (the UI's buttons)
 PERMISSION_TARGETS = (
-    "rero_ils_users.organisations.permissions",
-    "rero_ils_users.libraries.permissions",
-    "rero_ils_users.patron_types.permissions",
-    "rero_ils_users.users.permissions",
-    "rero_ils_users.patrons.permissions",
+    organisation_permissions,
+    library_permissions,
+    patron_type_permissions,
+    user_permissions,
+    patron_permissions,
 )
 
 
@@ -56,9 +71,6 @@ def _on_identity_loaded(sender, identity):
 
 class ReroIlsUsers:
     def __init__(self, app):
-        # Import every blueprint (and so every model) first: invenio-db builds the
-        # revision tables of the models it knows when it initialises.
-        blueprints = [import_module(name).blueprint for name in BLUEPRINTS]
         InvenioDB(app, entry_point_group=False)
         with app.app_context():
             make_transactional(db.engine)
@@ -76,8 +88,8 @@ class ReroIlsUsers:
         identity_loaded.connect_via(app)(_on_identity_loaded)
         rest.register_error_handlers(app)
         patron_providers.register(app)
-        for name in PERMISSION_TARGETS:
-            import_module(name).register()
-        for blueprint in blueprints:
+        for resource in PERMISSION_TARGETS:
+            resource.register()
+        for blueprint in BLUEPRINTS:
             app.register_blueprint(blueprint)
         app.extensions["rero-ils-users"] = self

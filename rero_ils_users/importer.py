@@ -10,7 +10,6 @@ index queue rows are durable meanwhile). The row format is in docs/import.md.
 
 import csv
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,11 +38,9 @@ PATRON_FIELDS = (
 RECORD_FIELDS = ("organisation", "roles", "libraries", "patron_type", "local_codes", "public_note", "staff_note", "second_address")
 SECOND_ADDRESS = ("street", "postal_code", "city", "country")
 LISTS = ("roles", "libraries", "barcode", "local_codes")
-BOOLEANS = ("keep_history", "blocked")
 KNOWN = set(USER_FIELDS + PATRON_FIELDS + RECORD_FIELDS) | {f"second_address.{f}" for f in SECOND_ADDRESS}
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
 
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -219,17 +216,11 @@ class RowUnitOfWork(UnitOfWork):
         super().__init__()
         self.queued_ids = queued_ids
 
-    def commit(self):
-        db.session.flush()
-        rows, self._queued = self._queued, []
+    def before_commit(self, rows):
         self.queued_ids.extend(row.id for row in rows)
-        callbacks, self._after_commit = self._after_commit, []
-        db.session.commit()
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # the row is committed; a failed follow-up (mail) is logged
-                log.exception("after-commit callback failed")
+
+    def after_commit(self, rows):
+        """Nothing now: the import indexes its queue rows in bulk at the end."""
 
 
 SAME_PERSON = ("first_name", "last_name", "birth_date", "email")

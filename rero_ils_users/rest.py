@@ -1,13 +1,17 @@
-"""HTTP plumbing shared by every resource: domain errors -> status codes (the one
-table), record and search envelopes, ETag/If-Match, paging parameters."""
+"""HTTP plumbing shared by every resource: the caller's identity, domain errors ->
+status codes (the one table), record and search responses with their paging links,
+ETag/If-Match, paging parameters. Services never read the request: this does."""
 
 import logging
+from urllib.parse import urlencode
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import errors
 from .errors import FieldError, ValidationError
+from .records import refs
+from .records.search import parse_bool
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,19 @@ def error_response(status, message, field_errors=None):
     return jsonify(body), status
 
 
+def identity():
+    """The caller's identity (Flask-Principal), passed explicitly to services."""
+    return g.identity
+
+
+def _public_base_url():
+    """Where links of this response point: the configured public URL, else this request's host."""
+    refs.set_request_base_url(request.host_url)
+
+
 def register_error_handlers(app):
+    app.before_request(_public_base_url)
+
     @app.errorhandler(errors.DomainError)
     def _domain(exc):
         return error_response(status_of(exc), exc.message, exc.errors)
@@ -99,14 +115,7 @@ def page_args():
 
 
 def bool_arg(name):
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
-    raise ValidationError.on(name, "Must be true or false.")
+    return parse_bool(name, request.args.get(name))
 
 
 # --- responses ---------------------------------------------------------------------
@@ -118,3 +127,65 @@ def record_response(envelope, status=200, extra=None):
     response.status_code = status
     response.headers["ETag"] = f'"{envelope["revision"]}"'
     return response
+
+
+def _page_url(page, size):
+    query = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "size")}
+    query.update(page=page, size=size)
+    return f"{request.base_url}?{urlencode(query, doseq=True)}"
+
+
+def list_response(hits, total, page=None, size=None, aggregations=None):
+    """The contract's search envelope. With ``page``/``size``: self/next/prev links."""
+    total = total if isinstance(total, dict) else {"value": total, "relation": "eq"}
+    if page is None:
+        links = {"self": request.url}
+    else:
+        links = {"self": _page_url(page, size)}
+        if page * size < total["value"]:
+            links["next"] = _page_url(page + 1, size)
+        if page > 1:
+            links["prev"] = _page_url(page - 1, size)
+    return {"hits": {"total": total, "hits": hits}, "aggregations": aggregations or {}, "links": links}
+
+
+def search_response(result, page, size):
+    """``list_response`` of a service's ``SearchResult``."""
+    return list_response(result.hits, result.total, page, size, result.aggregations)
+
+
+# --- the routes of a record service -------------------------------------------------
+def crud_blueprint(name, resource, service, import_name=__name__):
+    """``/api/<resource>/`` search+create and ``/api/<resource>/<pid>`` get/put/delete.
+
+    ``service.search(identity, args, page, size)`` answers the listing; other
+    routes of the resource may be added to the returned blueprint.
+    """
+    bp = Blueprint(name, import_name)
+    base = f"/api/{resource}"
+
+    @bp.get(f"{base}/")
+    def list_records():
+        page, size = page_args()
+        return search_response(service.search(identity(), request.args, page, size), page, size)
+
+    @bp.post(f"{base}/")
+    def create():
+        record = service.create(identity(), json_body())
+        return record_response(service.envelope(identity(), record), 201)
+
+    @bp.get(f"{base}/<pid>")
+    def read(pid):
+        return record_response(service.read(identity(), pid))
+
+    @bp.put(f"{base}/<pid>")
+    def update(pid):
+        record = service.update(identity(), pid, json_body(), revision=if_match())
+        return record_response(service.envelope(identity(), record))
+
+    @bp.delete(f"{base}/<pid>")
+    def delete(pid):
+        service.delete(identity(), pid, revision=if_match())
+        return "", 204
+
+    return bp

@@ -18,9 +18,10 @@ from sqlalchemy import func, or_
 
 from ..errors import AccountExpired, Conflict, InvalidCredentials, ValidationError
 from ..permissions import needs
-from ..permissions.roles import ACCOUNT_ROLES, DOCUMENT_IMPORTER, PATRON
+from ..permissions.roles import ACCOUNT_ROLES, DOCUMENT_IMPORTER
 from ..records.refs import base_url
 from . import lockout
+from .expiry import all_patron_records_expired
 from .models import Role, User
 from .passwords import checked_password
 
@@ -63,10 +64,7 @@ def is_expired(user, person):
     professional or account-level role."""
     if user.expired_at is None:
         return False
-    if person.account_roles or person.pro_record is not None:
-        return False
-    patron_records = [record for record in person.records if PATRON in record.roles]
-    return bool(patron_records) and all(record.expired for record in patron_records)
+    return all_patron_records_expired(bool(person.account_roles), ((r.roles, r.expired) for r in person.records))
 
 
 def check_not_expired(user):

@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from ..errors import NotAuthenticated, PermissionDenied
 from ..permissions.needs import person_of
 from ..permissions.roles import SUPERUSER
-from ..records.views import identity
+from ..rest import identity
 from ..rest import int_arg, json_body
 from . import service
 from .auth import csrf_exempt

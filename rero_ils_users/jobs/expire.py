@@ -17,6 +17,7 @@ from sqlalchemy import type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
 from .. import clock
+from ..accounts.expiry import all_patron_records_expired
 from ..accounts.models import User, user_roles
 from ..patrons.api import Patron, PatronMetadata
 from ..permissions.roles import PATRON
@@ -66,13 +67,11 @@ def expiring_accounts(user_ids, today):
     for user_id, document in rows:
         if document is not None:
             records[user_id].append(Patron(document))
-    expiring = set()
-    for user_id in set(user_ids) - with_roles:
-        patron_records = [r for r in records[user_id] if PATRON in r.roles]
-        if patron_records and not any(r.professional for r in records[user_id]):
-            if all(r.expired(today) for r in patron_records):
-                expiring.add(user_id)
-    return expiring
+    return {
+        user_id
+        for user_id in user_ids
+        if all_patron_records_expired(user_id in with_roles, ((r.roles, r.expired(today)) for r in records[user_id]))
+    }
 
 
 def _now():

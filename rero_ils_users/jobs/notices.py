@@ -20,7 +20,6 @@ from .models import NoticeLog
 
 log = logging.getLogger(__name__)
 
-KINDS = ("expiry", "reminder")
 # communication language -> (Babel locale for dates, Content-Language)
 LOCALES = {"eng": ("en_GB", "en"), "fre": ("fr_CH", "fr"), "ger": ("de_CH", "de"), "ita": ("it_CH", "it")}
 

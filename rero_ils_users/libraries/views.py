@@ -1,4 +1,4 @@
-from ..records.views import crud_blueprint
+from ..rest import crud_blueprint
 from .service import libraries
 
 blueprint = crud_blueprint("libraries", "libraries", libraries)

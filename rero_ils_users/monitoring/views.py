@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from ..records.views import identity
+from ..rest import identity
 from . import service
 
 blueprint = Blueprint("monitoring", __name__)

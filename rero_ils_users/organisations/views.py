@@ -1,4 +1,4 @@
-from ..records.views import crud_blueprint
+from ..rest import crud_blueprint
 from .service import organisations
 
 blueprint = crud_blueprint("organisations", "organisations", organisations)

@@ -74,11 +74,6 @@ class Patron(BaseRecord):
         models = db.session.query(cls.model_cls).filter_by(user_id=user_id).order_by(cls.model_cls.id)
         return [cls(m.json, model=m) for m in models]
 
-    @classmethod
-    def of_organisation(cls, organisation_pid):
-        models = db.session.query(cls.model_cls).filter_by(organisation_pid=organisation_pid)
-        return [cls(m.json, model=m) for m in models]
-
     def index_document(self):
         """The patron document embeds the person's personal data (searchable together)."""
         doc = super().index_document()

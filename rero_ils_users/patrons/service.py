@@ -8,15 +8,17 @@ from invenio_db import db
 from .. import clock
 from ..errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from ..libraries.api import Library
+from ..organisations.api import Organisation
+from ..patron_types.api import PatronType
 from ..permissions import policy
 from ..permissions.needs import person_of
 from ..permissions.policy import Target
 from ..permissions.roles import PATRON, PRO_FULL, SUPERUSER, assignable_by, is_professional
 from ..records.refs import dump_ref
-from ..records.service import check_revision, conflicts_as_409, envelope
+from ..records.service import RecordService, envelope
 from ..records.uow import unit_of_work
 from ..users.api import UserRecord
-from . import signals
+from . import search, signals
 from .api import Patron, PatronBarcode
 from .validation import load_patron
 
@@ -47,7 +49,51 @@ def _barcodes(record):
     return record.get("patron", {}).get("barcode", [])
 
 
-class PatronService:
+class PatronService(RecordService):
+    """Patron records: the record base's create/read/update/delete/search, plus the
+    rules of API.md section 3 (roles a caller may manage, barcodes, one full librarian)."""
+
+    record_cls = Patron
+    action = "ptrn"
+    conflicts = CONFLICTS
+
+    # --- hooks of the record base --------------------------------------------------
+    def target(self, record):
+        return target(record)
+
+    def load(self, identity, data, record=None):
+        return load_patron(data, record)
+
+    def columns(self, stored):
+        return {
+            "user_id": stored["user_id"],
+            "organisation_pid": stored["organisation"]["pid"],
+            "professional": is_professional(stored["roles"]),
+        }
+
+    def check_create(self, identity, stored):
+        self._check_roles(identity, [], stored["roles"])
+
+    def check_update(self, identity, record, stored):
+        self._check_roles(identity, record["roles"], stored["roles"])
+        self._keep_a_full_librarian(record, stored["roles"])
+
+    def after_write(self, record):
+        self._write_barcodes(record)
+
+    def before_delete(self, identity, record, uow):
+        person = person_of(identity)
+        if SUPERUSER not in person.roles:
+            refused = sorted(set(record["roles"]) - assignable_by(person.pro_roles))
+            if refused:
+                raise PermissionDenied(f"Unable to manage role(s): {', '.join(refused)}")
+        self._keep_a_full_librarian(record, [])
+        signals.patron_deleted.send(current_app._get_current_object(), record=record, uow=uow)
+        db.session.query(PatronBarcode).filter_by(patron_pid=record.pid).delete()
+
+    def search_filters(self, identity):
+        return []  # patron filters come from the request's parameters (search.filters)
+
     # --- access --------------------------------------------------------------------
     def _check_roles(self, identity, before, after):
         """Each role added or removed must be one the caller may manage (400 otherwise)."""
@@ -73,66 +119,17 @@ class PatronService:
         if not any(PRO_FULL in (m.json or {}).get("roles", []) for m in others):
             raise Conflict.on("roles", "The organisation must keep at least one pro_full_permissions patron.")
 
-    def get(self, identity, pid, action="ptrn-read", for_update=False):
+    def get(self, identity, pid, for_update=False, action="ptrn-read"):
         record = Patron.get_by_pid(pid, for_update=for_update)
         policy.require(identity, action, target(record))
         return record
 
     # --- write ---------------------------------------------------------------------------
-    def _columns(self, record):
-        return {"professional": is_professional(record["roles"])}
-
     def _write_barcodes(self, record):
         db.session.query(PatronBarcode).filter_by(patron_pid=record["pid"]).delete()
         db.session.flush()
         for barcode in _barcodes(record):
             db.session.add(PatronBarcode(organisation_pid=record["organisation"]["pid"], barcode=barcode, patron_pid=record["pid"]))
-
-    @unit_of_work
-    def create(self, identity, data, uow=None):
-        policy.require(identity, "ptrn-create")
-        stored = load_patron(data)
-        policy.require(identity, "ptrn-create", target(stored))
-        self._check_roles(identity, [], stored["roles"])
-        with conflicts_as_409(CONFLICTS):
-            record = Patron.create(
-                stored, user_id=stored["user_id"], organisation_pid=stored["organisation"]["pid"], **self._columns(stored)
-            )
-            self._write_barcodes(record)
-        uow.index(record)
-        return record
-
-    @unit_of_work
-    def update(self, identity, pid, data, revision=None, uow=None):
-        record = self.get(identity, pid, "ptrn-update", for_update=True)
-        check_revision(record, revision)
-        stored = load_patron(data, record)
-        policy.require(identity, "ptrn-update", target(stored))
-        self._check_roles(identity, record["roles"], stored["roles"])
-        self._keep_a_full_librarian(record, stored["roles"])
-        stored["pid"], stored["$schema"] = record["pid"], record["$schema"]
-        record.clear()
-        record.update(stored)
-        with conflicts_as_409(CONFLICTS):
-            record.commit(professional=is_professional(stored["roles"]))
-            self._write_barcodes(record)
-        uow.index(record)
-        return record
-
-    @unit_of_work
-    def delete(self, identity, pid, revision=None, uow=None):
-        record = self.get(identity, pid, "ptrn-delete", for_update=True)
-        check_revision(record, revision)
-        person = person_of(identity)
-        if SUPERUSER not in person.roles:
-            refused = sorted(set(record["roles"]) - assignable_by(person.pro_roles))
-            if refused:
-                raise PermissionDenied(f"Unable to manage role(s): {', '.join(refused)}")
-        self._keep_a_full_librarian(record, [])
-        signals.patron_deleted.send(current_app._get_current_object(), record=record, uow=uow)
-        db.session.query(PatronBarcode).filter_by(patron_pid=record.pid).delete()
-        uow.unindex(record)
-        record.delete()
 
     @unit_of_work
     def sync_channels(self, user_id, had_email, has_email, uow=None):
@@ -150,6 +147,41 @@ class PatronService:
             record.commit()
             uow.index(record)
 
+    # --- search ----------------------------------------------------------------------
+    def search(self, identity, args, page=1, size=10):
+        """``GET /api/patrons/``: ``args`` are the request's parameters (API.md section 3)."""
+        policy.require(identity, "ptrn-search")
+        q = (args.get("q") or "").strip()
+        query = search.text_query(q) if q else {"match_all": {}}
+        sort = search.sort(args.get("sort"))
+        return self.run_search(identity, query, search.filters(identity, args), page, size, sort, search.aggregations())
+
+    def duplicates(self, identity, args, page=1, size=10):
+        """``GET /api/users/duplicates``: likely duplicates among the caller's patron records."""
+        policy.require(identity, "ptrn-search")
+        birth_date = args.get("birth_date") or None
+        if birth_date:
+            try:
+                date.fromisoformat(birth_date)
+            except ValueError:
+                raise ValidationError.on("birth_date", "A real date written YYYY-MM-DD.") from None
+        first, last = args.get("first_name", "").strip(), args.get("last_name", "").strip()
+        if not (first or last):
+            raise ValidationError.on("last_name", "Give at least a first or a last name.")
+        query = search.duplicates_query(first, last, birth_date)
+        return self.run_search(identity, query, search.filters(identity, args), page, size)
+
+    def normalise(self, response):
+        return search.normalise_aggregations(response)
+
+    def dump_hit(self, identity, source):
+        stored = {k: v for k, v in source.items() if k not in ("user", "sort_name")}
+        user = dict(source.get("user") or {})
+        user.pop("birth_year", None)
+        user.pop("pid", None)
+        user["id"] = source.get("user_id")
+        return self.dump(identity, stored, user=user)
+
     # --- read ------------------------------------------------------------------------------
     def dump(self, identity, record, user=None):
         data = {k: v for k, v in record.items() if k != "$schema"}
@@ -166,11 +198,17 @@ class PatronService:
         data["user"] = user
         return data
 
-    def envelope(self, identity, record):
-        return envelope("patrons", record.pid, self.dump(identity, record), record.revision, record.created, record.updated)
-
-    def read(self, identity, pid):
-        return self.envelope(identity, self.get(identity, pid))
+    def account(self, identity):
+        """``GET /api/patrons/me``: the caller's patron accounts, as the patron sees them
+        (no staff notes; organisation and patron type named)."""
+        hits = []
+        for record in me(identity):
+            data = self.dump(identity, record)
+            data["notes"] = [n for n in data.get("notes", []) if n["type"] != "staff_note"]
+            data["organisation"]["name"] = Organisation.get_by_pid(record["organisation"]["pid"])["name"]
+            data["patron"]["type"]["name"] = PatronType.get_by_pid(record["patron"]["type"]["pid"])["name"]
+            hits.append(envelope("patrons", record.pid, data, record.revision, record.created, record.updated))
+        return hits
 
     def circulation(self, identity, pid, action):
         if action not in ("checkout", "renew", "request"):

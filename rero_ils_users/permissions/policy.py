@@ -16,6 +16,7 @@ from .needs import person_of
 from .roles import ACCOUNT_ROLES, PATRON, PRO_FULL, PRO_ROLES, SUPERUSER, SYSTEM_ROLES
 
 WRITE_VERBS = ("create", "update", "delete")
+MANAGE = "permission-management"  # the action of the matrix, denies and the audit
 
 
 @dataclass(frozen=True)

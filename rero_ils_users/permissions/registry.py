@@ -38,10 +38,6 @@ def register_record_target(resource, shortcut, describe):
     _records[resource] = _Registration(shortcut, describe)
 
 
-def registered_resources():
-    return sorted(_records)
-
-
 def record_target(resource, pid):
     """``(shortcut, RecordTarget)`` of a record; ``NotFound`` for an unknown resource or pid."""
     registration = _records.get(resource)

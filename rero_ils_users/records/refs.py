@@ -4,17 +4,22 @@ Stored as ``{"pid": "<pid>"}``; written back with the server's own base URL."""
 
 from urllib.parse import urlparse
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_app_context
 
 from ..errors import FieldError
+
+
+def set_request_base_url(url):
+    """The REST layer tells which host this request reached (used when none is configured)."""
+    g.request_base_url = url.rstrip("/")
 
 
 def base_url():
     configured = current_app.config.get("SERVER_BASE_URL")
     if configured:
         return configured.rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
+    if has_app_context() and g.get("request_base_url"):
+        return g.request_base_url
     return f"https://{current_app.config['JSONSCHEMAS_HOST']}"
 
 

@@ -1,12 +1,34 @@
 """OpenSearch: the client, index management behind prefixed aliases, searching."""
 
 import json
+from dataclasses import dataclass, field
 
 from flask import current_app
 from opensearchpy import OpenSearch
 from werkzeug.local import LocalProxy
 
+from ..errors import ValidationError
 from ..paths import mappings_dir
+
+
+@dataclass
+class SearchResult:
+    """What a service's search answers: rendered hits, the total, the facets."""
+
+    hits: list
+    total: dict
+    aggregations: dict = field(default_factory=dict)
+
+
+def parse_bool(name, raw):
+    """``true``/``false`` (``1``/``0``, ``yes``/``no``) of a parameter, None when absent."""
+    if raw in (None, ""):
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise ValidationError.on(name, "Must be true or false.")
 
 
 class SearchIndexes:

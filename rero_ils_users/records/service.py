@@ -6,13 +6,14 @@ from contextlib import contextmanager
 from invenio_db import db
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, StaleRevision, ValidationError
+from .. import clock
+from ..errors import Conflict, StaleRevision
 from ..permissions import policy
 from ..permissions.needs import person_of
 from ..permissions.roles import ADMIN, SUPERUSER
 from . import schemas
 from .refs import ref_url
-from .search import current_search
+from .search import SearchResult, current_search
 from .uow import unit_of_work
 
 READ_ONLY_FIELDS = ("pid", "$schema")
@@ -80,7 +81,16 @@ class RecordService:
         reasons = [reason for reason in (check(pid) for check in self.reference_checks) if reason]
         return self.in_use_message.format(", ".join(reasons)) if reasons else None
 
-    def before_delete(self, identity, record):
+    def check_create(self, identity, stored):
+        """Hook: refuse a new record beyond the action and scope checks (raise a DomainError)."""
+
+    def check_update(self, identity, record, stored):
+        """Hook: refuse a change of ``record`` into ``stored`` (raise a DomainError)."""
+
+    def after_write(self, record):
+        """Hook: write side rows of ``record`` (uniqueness tables) in the same savepoint."""
+
+    def before_delete(self, identity, record, uow):
         """Raise ``Conflict`` when something still references ``record``."""
         message = self.in_use(record.pid)
         if message:
@@ -103,8 +113,10 @@ class RecordService:
         policy.require(identity, f"{self.action}-create")
         stored = self.load(identity, data)
         policy.require(identity, f"{self.action}-create", self.target(stored))
+        self.check_create(identity, stored)
         with conflicts_as_409(self.conflicts):
             record = self.record_cls.create(stored, **self.columns(stored))
+            self.after_write(record)
         uow.index(record)
         return record
 
@@ -118,10 +130,12 @@ class RecordService:
         stored["pid"] = record.pid
         stored["$schema"] = record["$schema"]
         policy.require(identity, f"{self.action}-update", self.target(stored))
+        self.check_update(identity, record, stored)
         record.clear()
         record.update(stored)
         with conflicts_as_409(self.conflicts):
             record.commit(**self.columns(stored))
+            self.after_write(record)
         uow.index(record)
         return record
 
@@ -131,15 +145,21 @@ class RecordService:
         record = self.get(identity, pid, for_update=True)
         policy.require(identity, f"{self.action}-delete", self.target(record))
         check_revision(record, revision)
-        self.before_delete(identity, record)
+        self.before_delete(identity, record, uow)
         uow.unindex(record)
         record.delete()
 
-    def search(self, identity, query=None, page=1, size=10, filters=(), aggs=None, sort=None):
+    def search(self, identity, args, page=1, size=10):
+        """``GET /api/<resource>/?q=``: ``args`` are the request's parameters (a MultiDict)."""
         policy.require(identity, f"{self.action}-search")
-        must = [{"query_string": {"query": query, "default_operator": "AND"}}] if query else [{"match_all": {}}]
+        query = args.get("q")
+        must = {"query_string": {"query": query, "default_operator": "AND"}} if query else {"match_all": {}}
+        return self.run_search(identity, must, [], page, size)
+
+    def run_search(self, identity, query, filters, page, size, sort=None, aggs=None):
+        """The one place a service searches: ``query`` within the caller's scope, hits rendered."""
         body = {
-            "query": {"bool": {"must": must, "filter": list(self.search_filters(identity)) + list(filters)}},
+            "query": {"bool": {"must": [query], "filter": list(self.search_filters(identity)) + list(filters)}},
             "from": (page - 1) * size,
             "size": size,
             "track_total_hits": True,
@@ -147,7 +167,16 @@ class RecordService:
         }
         if aggs:
             body["aggs"] = aggs
-        return current_search.search(self.record_cls.resource, body)
+        response = self.normalise(current_search.search(self.record_cls.resource, body))
+        return search_result(self.record_cls.resource, response, lambda source: self.dump_hit(identity, source))
+
+    def normalise(self, response):
+        """Hook: reshape a raw OpenSearch response before its hits are rendered."""
+        return response
+
+    def dump_hit(self, identity, source):
+        """A search hit's stored document -> metadata (``dump`` of a stored record by default)."""
+        return self.dump(identity, source)
 
     # --- rendering -----------------------------------------------------------------
     def envelope(self, identity, record):
@@ -155,31 +184,19 @@ class RecordService:
 
 
 def envelope(resource, pid, metadata, revision, created, updated):
-    def iso(value):
-        if value is None:
-            return None
-        return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"
-
     return {
         "id": pid,
         "metadata": metadata,
         "revision": revision,
-        "created": iso(created) if not isinstance(created, str) else created,
-        "updated": iso(updated) if not isinstance(updated, str) else updated,
+        "created": clock.iso(created) if not isinstance(created, str) else created,
+        "updated": clock.iso(updated) if not isinstance(updated, str) else updated,
         "links": {"self": ref_url(resource, pid)},
     }
 
 
-def validation_errors(errors):
-    if errors:
-        raise ValidationError(errors=errors)
-
-
-def search_envelope(resource, response, dump, page, size, url, params=None):
-    """The contract's search envelope from an OpenSearch response.
-
-    ``dump(source) -> metadata`` renders each hit's stored document.
-    """
+def search_result(resource, response, dump):
+    """A ``SearchResult`` from an OpenSearch response; ``dump(source) -> metadata``
+    renders each hit's stored document."""
     hits = []
     for hit in response["hits"]["hits"]:
         source = hit["_source"]
@@ -192,12 +209,7 @@ def search_envelope(resource, response, dump, page, size, url, params=None):
         aggregations[name] = {
             "buckets": [{"key": _key(b), "doc_count": b["doc_count"]} for b in agg.get("buckets", [])]
         }
-    links = {"self": _page_url(url, params, page, size)}
-    if page * size < total["value"]:
-        links["next"] = _page_url(url, params, page + 1, size)
-    if page > 1:
-        links["prev"] = _page_url(url, params, page - 1, size)
-    return {"hits": {"total": total, "hits": hits}, "aggregations": aggregations, "links": links}
+    return SearchResult(hits=hits, total=total, aggregations=aggregations)
 
 
 def _key(bucket):
@@ -208,10 +220,3 @@ def _key(bucket):
         return "true" if key else "false"
     return key
 
-
-def _page_url(url, params, page, size):
-    from urllib.parse import urlencode
-
-    query = {k: v for k, v in (params or {}).items() if k not in ("page", "size")}
-    query.update(page=page, size=size)
-    return f"{url}?{urlencode(query, doseq=True)}"

@@ -1,20 +1,16 @@
-"""Unit of work: one transaction, then the work that must follow a commit
-(indexing, mail). Services take ``uow`` and never commit by themselves."""
+"""Unit of work: one transaction, then the indexing that must follow a commit.
+Services take ``uow`` and never commit by themselves."""
 
-import logging
 from functools import wraps
 
 from invenio_db import db
 
 from . import indexer
 
-log = logging.getLogger(__name__)
-
 
 class UnitOfWork:
     def __init__(self):
         self._queued = []
-        self._after_commit = []
 
     def index(self, record):
         self._queued.append(indexer.enqueue(record))
@@ -22,24 +18,23 @@ class UnitOfWork:
     def unindex(self, record):
         self._queued.append(indexer.enqueue(record, deleted=True))
 
-    def on_commit(self, callback):
-        """Run ``callback()`` once the transaction is committed."""
-        self._after_commit.append(callback)
-
     def commit(self):
-        db.session.commit()
+        db.session.flush()
         rows, self._queued = self._queued, []
+        self.before_commit(rows)
+        db.session.commit()
+        self.after_commit(rows)
+
+    def before_commit(self, rows):
+        """Hook: the queue rows of this transaction, flushed (their ids are known)."""
+
+    def after_commit(self, rows):
+        """Index what this transaction wrote (the rows stay queued when the index is down)."""
         indexer.process(rows)
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # the data is committed; a failed follow-up is logged
-                log.exception("after-commit callback failed")
 
     def rollback(self):
         db.session.rollback()
-        self._queued, self._after_commit = [], []
+        self._queued = []
 
 
 def unit_of_work(func):

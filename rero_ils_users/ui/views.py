@@ -13,8 +13,8 @@ from ..accounts import service as accounts
 from ..permissions import policy
 from ..permissions.needs import person_of
 from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES, SUPERUSER, assignable_by
-from ..permissions.service import MANAGE
-from ..records.views import identity
+from ..permissions.policy import MANAGE
+from ..rest import identity
 
 blueprint = Blueprint(
     "ui", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static"

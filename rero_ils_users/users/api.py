@@ -10,10 +10,6 @@ UserMetadata = record_model(
     user_id=db.Column(db.Integer, db.ForeignKey("accounts_user.id", ondelete="CASCADE"), unique=True, nullable=False),
 )
 
-PERSONAL_FIELDS = (
-    "first_name", "last_name", "birth_date", "gender", "street", "postal_code", "city", "country",
-    "home_phone", "business_phone", "mobile_phone", "other_phone",
-)
 LOCKED_FOR_SELF = ("first_name", "last_name", "birth_date")
 
 

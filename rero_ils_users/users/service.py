@@ -164,6 +164,17 @@ class UserService:
             accounts = self._find("email", q) or self._find("username", q)
         return accounts[0] if accounts else None
 
+    def registration_lookup(self, identity, q):
+        """``GET /api/users/?q=``: 0 or 1 envelope, with the person's patron records."""
+        account = self.lookup(identity, q)
+        if account is None:
+            return []
+        patrons = [
+            {"pid": r.pid, "organisation": {"pid": r.organisation_pid}, "roles": sorted(r.roles)}
+            for r in records_of(account.id)
+        ]
+        return [self.envelope(UserRecord.get_by_user_id(account.id), {"patrons": patrons})]
+
     # --- helpers -------------------------------------------------------------------
     def _find(self, column, value):
         field = getattr(User, column)

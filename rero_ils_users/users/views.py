@@ -2,34 +2,16 @@
 
 from flask import Blueprint, request
 
-from ..permissions.needs import records_of
-from ..records.views import identity
-from ..rest import if_match, json_body, record_response
-from .api import UserRecord
+from ..rest import identity, if_match, json_body, list_response, record_response
 from .service import users
 
 blueprint = Blueprint("users", __name__, url_prefix="/api/users")
 
 
-def _patrons_of(user_id):
-    return [
-        {"pid": r.pid, "organisation": {"pid": r.organisation_pid}, "roles": sorted(r.roles)}
-        for r in records_of(user_id)
-    ]
-
-
 @blueprint.get("/")
 def lookup():
-    account = users.lookup(identity(), request.args.get("q"))
-    hits = []
-    if account is not None:
-        record = UserRecord.get_by_user_id(account.id)
-        hits.append(users.envelope(record, {"patrons": _patrons_of(account.id)}))
-    return {
-        "hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits},
-        "aggregations": {},
-        "links": {"self": request.url},
-    }
+    hits = users.registration_lookup(identity(), request.args.get("q"))
+    return list_response(hits, len(hits))
 
 
 @blueprint.post("/")

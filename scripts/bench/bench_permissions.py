@@ -33,7 +33,7 @@ from rero_ils_users.organisations.service import organisations  # noqa: E402
 from rero_ils_users.patron_types.service import patron_types  # noqa: E402
 from rero_ils_users.patrons.service import patrons  # noqa: E402
 from rero_ils_users.permissions import matrix, needs  # noqa: E402
-from rero_ils_users.permissions import service as permissions  # noqa: E402
+from rero_ils_users.permissions_api import service as permissions  # noqa: E402
 from rero_ils_users.records.search import current_search  # noqa: E402
 from rero_ils_users.users.service import users  # noqa: E402
 

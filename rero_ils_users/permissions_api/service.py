@@ -10,21 +10,19 @@ from flask_principal import Identity
 from invenio_db import db
 from sqlalchemy.exc import IntegrityError
 
+from .. import clock
 from ..errors import Conflict, DomainError, FieldError, NotAuthenticated, NotFound, PermissionDenied, ValidationError
+from ..permissions import matrix as _matrix
+from ..permissions import policy, registry
+from ..permissions.models import MatrixVersion, PermissionAudit, PermissionAuditOrganisation, RoleGrant, UserDeny
+from ..permissions.needs import Person, load_person, person_of, provide, records_of
+from ..permissions.policy import MANAGE
+from ..permissions.roles import ACCOUNT_ROLES, ADMIN, RECORD_ROLES, SUPERUSER, SYSTEM_ROLES
+from ..records.search import SearchResult
 from ..records.uow import unit_of_work
-from . import matrix as _matrix
-from . import policy, registry
-from .models import MatrixVersion, PermissionAudit, PermissionAuditOrganisation, RoleGrant, UserDeny
-from .needs import Person, load_person, person_of, provide, records_of
-from .roles import ACCOUNT_ROLES, ADMIN, RECORD_ROLES, SUPERUSER, SYSTEM_ROLES
 
-MANAGE = "permission-management"
 # superuser is allowed everything: it has no column in the matrix
 MATRIX_ROLES = tuple(r for r in SYSTEM_ROLES + ACCOUNT_ROLES + RECORD_ROLES if r != SUPERUSER)
-
-
-def iso(value):
-    return value.isoformat() + "+00:00" if value is not None else None
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -92,7 +90,7 @@ def explain(identity, person):
     denies = {}
     if person.user_id is not None:
         for deny in UserDeny.query.filter_by(user_id=person.user_id):
-            denies.setdefault(deny.action, []).append({"by": deny.by_user_id, "at": iso(deny.created)})
+            denies.setdefault(deny.action, []).append({"by": deny.by_user_id, "at": clock.iso(deny.created)})
     superuser = [SUPERUSER] if SUPERUSER in person.roles else []
     lines = []
     for action in _matrix.actions():
@@ -265,13 +263,13 @@ def audit(identity, page=1, size=10, filters=None):
     for link in links if rows else ():
         organisations.setdefault(link.audit_id, []).append(link.organisation_pid)
     hits = [_dump_audit(row, sorted(organisations.get(row.id, []))) for row in rows]
-    return {"hits": {"total": {"value": total, "relation": "eq"}, "hits": hits}, "more": page * size < total}
+    return SearchResult(hits=hits, total={"value": total, "relation": "eq"})
 
 
 def _dump_audit(row, organisations):
     return {
         "id": row.id,
-        "at": iso(row.at),
+        "at": clock.iso(row.at),
         "by": row.by_user_id,
         "operation": row.operation,
         "role": row.role,

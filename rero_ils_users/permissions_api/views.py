@@ -1,11 +1,8 @@
 """REST routes of API.md section 5 (roles and permissions): parse, call the service, render."""
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, jsonify, request
 
-from ..records.views import identity
-from ..rest import int_arg, page_args
+from ..rest import identity, int_arg, page_args, search_response
 from . import service
 
 blueprint = Blueprint("permissions", __name__)
@@ -67,15 +64,4 @@ def audit():
         "action": request.args.get("action"),
         "operation": request.args.get("operation"),
     }
-    result = service.audit(identity(), page, size, filters)
-    params = {k: v for k, v in request.args.items() if k not in ("page", "size")}
-    links = {"self": _url(params, page, size)}
-    if result.pop("more"):
-        links["next"] = _url(params, page + 1, size)
-    if page > 1:
-        links["prev"] = _url(params, page - 1, size)
-    return jsonify({**result, "links": links})
-
-
-def _url(params, page, size):
-    return f"{request.base_url}?{urlencode({**params, 'page': page, 'size': size})}"
+    return jsonify(search_response(service.audit(identity(), page, size, filters), page, size))
