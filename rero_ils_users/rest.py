@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 from . import errors
 from .errors import FieldError, ValidationError
 from .records import refs
-from .records.search import parse_bool
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +111,6 @@ def page_args():
             errors=[FieldError("page", "Deep paging past 10000 results is not possible; narrow the search.")]
         )
     return page, size
-
-
-def bool_arg(name):
-    return parse_bool(name, request.args.get(name))
 
 
 # --- responses ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ import re
 from .. import clock
 from ..errors import ValidationError
 from ..organisations.service import organisation_filter
+from ..records.search import parse_bool
 from ..permissions.needs import person_of
 from ..permissions.roles import SUPERUSER
 
@@ -53,7 +54,7 @@ def _expired(value):
     return expired if value else {"bool": {"must_not": [expired]}}
 
 
-def filters(identity, args, bool_arg):
+def filters(identity, args):
     """Search filters from the request's arguments (``args`` a MultiDict)."""
     person = person_of(identity)
     result = []
@@ -73,10 +74,10 @@ def filters(identity, args, bool_arg):
         values = [v for v in args.getlist(arg) if v]
         if values:
             result.append({"terms": {field: values}})
-    blocked = bool_arg("blocked")
+    blocked = parse_bool("blocked", args.get("blocked"))
     if blocked is not None:
         result.append({"term": {"patron.blocked": True}} if blocked else {"bool": {"must_not": [{"term": {"patron.blocked": True}}]}})
-    expired = bool_arg("expired")
+    expired = parse_bool("expired", args.get("expired"))
     if expired is not None:
         result.append(_expired(expired))
     return result
