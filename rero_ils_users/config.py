@@ -55,6 +55,7 @@ PASSWORD_REQUIRE_SPECIAL = False
 LOGIN_MAX_ATTEMPTS = 5
 LOGIN_LOCKOUT = timedelta(minutes=15)
 LOGIN_REDIS_URL = "redis://127.0.0.1:6379/0"
+REGISTRATION_TOKEN_MAX_AGE = 1800  # seconds a lookup's registration_token stays valid
 
 SECURITY_PASSWORD_HASH = "argon2"
 # argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane): ~40 ms a hash

@@ -56,8 +56,13 @@ def user_data(**fields):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def make_user(**fields):
+def make_user(steward=None, **fields):
+    """A person made by the system; ``steward``: the organisation that made them (whose
+    staff may then register them without a lookup token, API.md section 2)."""
     record, _ = users.create(system_identity(), user_data(**fields))
+    if steward is not None:
+        db.session.get(User, record.user_id).steward_organisation_pid = steward
+        db.session.commit()
     return record.user_id
 
 

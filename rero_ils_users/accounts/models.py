@@ -48,6 +48,9 @@ class User(db.Model, UserMixin):
     confirmed_at = db.Column(db.DateTime, nullable=True)
     # set by the expire-patrons job: login answers ACCOUNT_EXPIRED (API.md section 6)
     expired_at = db.Column(db.DateTime, nullable=True)
+    # the organisation that created the person or last held a patron record of them:
+    # while they have no record, only its staff see them (API.md section 2)
+    steward_organisation_pid = db.Column(db.String(64), nullable=True)
     created = db.Column(db.DateTime, nullable=False, default=utcnow)
     roles = db.relationship(Role, secondary=user_roles, lazy="selectin")
 

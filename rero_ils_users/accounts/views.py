@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..errors import NotAuthenticated, PermissionDenied
 from ..permissions.needs import person_of
-from ..permissions.roles import SUPERUSER
+from ..permissions import policy
 from ..rest import identity
 from ..rest import int_arg, json_body
 from . import service
@@ -18,7 +18,7 @@ blueprint = Blueprint("accounts", __name__, url_prefix="/api")
 
 
 def _session_body(user):
-    return jsonify({"user": service.user_dump(user), "csrf_token": generate_csrf()})
+    return jsonify({"user": service.user_dump(user), "csrf_token": generate_csrf(), "home": policy.home_page(identity())})
 
 
 @blueprint.post("/login")
@@ -65,9 +65,8 @@ def validate_password():
 
 @blueprint.get("/user/password/generate")
 def generate():
-    person = person_of(identity())
-    if not person.authenticated:
+    if not person_of(identity()).authenticated:
         raise NotAuthenticated()
-    if not person.pro_roles and SUPERUSER not in person.roles:
+    if not policy.is_staff(identity()):
         raise PermissionDenied("Only staff may generate passwords.")
     return jsonify({"password": generate_password(int_arg("length", 12))})

@@ -1,11 +1,11 @@
 """Organisations are network-level: created and deleted by admin/superuser only."""
 
 from ..errors import ValidationError
-from ..permissions.needs import person_of
+from ..permissions import policy
 from ..permissions.policy import Target
 from ..records import schemas
 from ..records.refs import dump_ref, load_ref
-from ..records.service import READ_ONLY_FIELDS, RecordService, sees_all_organisations
+from ..records.service import READ_ONLY_FIELDS, RecordService
 from .api import Organisation
 
 # resources that point at an organisation register a check here (no import back)
@@ -30,19 +30,16 @@ class OrganisationService(RecordService):
 
 
     def search_filters(self, identity):
-        if sees_all_organisations(identity):
-            return []
-        return [{"term": {"pid": person_of(identity).organisation_pid or "-"}}]
+        return organisation_filter(identity, "pid")
 
 
 organisations = OrganisationService()
 
 
-def organisation_filter(identity, field="organisation.pid"):
-    """Search filter keeping the caller's organisation (none for the network roles)."""
-    if sees_all_organisations(identity):
-        return []
-    return [{"term": {field: person_of(identity).organisation_pid or "-"}}]
+def organisation_filter(identity, field="organisation.pid", requested=None, personal_data=False):
+    """Search filter keeping the organisations the policy lets the caller search."""
+    every, organisation = policy.search_organisation(identity, requested, personal_data)
+    return [] if every else [{"term": {field: organisation or "-"}}]
 
 
 class OrganisationScopedService(RecordService):

@@ -1,10 +1,9 @@
 """What the permissions package needs of a patron record: the target (for the
-explanation endpoint and the UI's buttons) and why a delete would be refused."""
+explanation endpoint and the UI's buttons) and why a delete would be refused,
+asked of the same functions as the endpoints (no lock: a read)."""
 
-from ..errors import Conflict
-from ..permissions.needs import person_of
+from ..permissions import policy
 from ..permissions.registry import RecordTarget, register_record_target
-from ..permissions.roles import SUPERUSER, assignable_by
 from .api import Patron
 from .service import patrons, target
 
@@ -13,24 +12,13 @@ def describe(pid):
     record = Patron.get_by_pid(pid)
     return RecordTarget(
         targets=(target(record),),
-        extra_checks={"delete": [lambda identity: _unmanageable(identity, record), lambda identity: _last_full(record)]},
+        extra_checks={"delete": [lambda identity: _unmanageable(identity, record), lambda identity: patrons.last_full_librarian(record)]},
     )
 
 
 def _unmanageable(identity, record):
-    person = person_of(identity)
-    if SUPERUSER in person.roles:
-        return None
-    refused = sorted(set(record["roles"]) - assignable_by(person.pro_roles))
+    refused = policy.refused_on_delete(identity, record["roles"])
     return f"Unable to manage role(s): {', '.join(refused)}" if refused else None
-
-
-def _last_full(record):
-    try:
-        patrons._keep_a_full_librarian(record, [])
-    except Conflict as exc:
-        return exc.message
-    return None
 
 
 def register():

@@ -6,8 +6,6 @@ from .. import clock
 from ..errors import ValidationError
 from ..organisations.service import organisation_filter
 from ..records.search import parse_bool
-from ..permissions.needs import person_of
-from ..permissions.roles import SUPERUSER
 
 TEXT_FIELDS = [
     "user.last_name^3",
@@ -56,13 +54,7 @@ def _expired(value):
 
 def filters(identity, args):
     """Search filters from the request's arguments (``args`` a MultiDict)."""
-    person = person_of(identity)
-    result = []
-    if SUPERUSER in person.roles:
-        if args.get("organisation"):
-            result.append({"term": {"organisation.pid": args["organisation"]}})
-    else:
-        result += organisation_filter(identity)
+    result = organisation_filter(identity, requested=args.get("organisation") or None, personal_data=True)
     for arg, field in (
         ("roles", "roles"),
         ("patron_type", "patron.type.pid"),

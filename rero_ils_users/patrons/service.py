@@ -13,11 +13,12 @@ from ..patron_types.api import PatronType
 from ..permissions import policy
 from ..permissions.needs import person_of
 from ..permissions.policy import Target
-from ..permissions.roles import PATRON, PRO_FULL, SUPERUSER, assignable_by, is_professional
+from ..permissions.roles import PATRON, PRO_FULL, is_professional
 from ..records.refs import dump_ref
 from ..records.service import RecordService, envelope
 from ..records.uow import unit_of_work
 from ..users.api import UserRecord
+from ..users.service import users
 from . import search, signals
 from .api import Patron, PatronBarcode
 from .validation import load_patron
@@ -49,6 +50,10 @@ def _barcodes(record):
     return record.get("patron", {}).get("barcode", [])
 
 
+def _library_pids(record):
+    return [lib["pid"] for lib in record.get("libraries", [])]
+
+
 class PatronService(RecordService):
     """Patron records: the record base's create/read/update/delete/search, plus the
     rules of API.md section 3 (roles a caller may manage, barcodes, one full librarian)."""
@@ -62,7 +67,15 @@ class PatronService(RecordService):
         return target(record)
 
     def load(self, identity, data, record=None):
-        return load_patron(data, record)
+        data = dict(data)
+        token = data.pop("registration_token", None)
+        if record is not None:
+            return load_patron(data, record)
+
+        def registrable(user_id, organisation_pid):
+            return users.registration_allowed(identity, user_id, organisation_pid, token)
+
+        return load_patron(data, registrable=registrable)
 
     def columns(self, stored):
         return {
@@ -72,52 +85,63 @@ class PatronService(RecordService):
         }
 
     def check_create(self, identity, stored):
-        self._check_roles(identity, [], stored["roles"])
+        self._check_scope(identity, target(stored), {"roles": [], "libraries": []}, stored)
 
     def check_update(self, identity, record, stored):
-        self._check_roles(identity, record["roles"], stored["roles"])
+        self._check_scope(identity, target(record), record, stored)
         self._keep_a_full_librarian(record, stored["roles"])
 
     def after_write(self, record):
         self._write_barcodes(record)
+        users.hold(record["user_id"], record["organisation"]["pid"])
 
     def before_delete(self, identity, record, uow):
-        person = person_of(identity)
-        if SUPERUSER not in person.roles:
-            refused = sorted(set(record["roles"]) - assignable_by(person.pro_roles))
-            if refused:
-                raise PermissionDenied(f"Unable to manage role(s): {', '.join(refused)}")
+        refused = policy.refused_on_delete(identity, record["roles"])
+        if refused:
+            raise PermissionDenied(f"Unable to manage role(s): {', '.join(refused)}")
         self._keep_a_full_librarian(record, [])
         signals.patron_deleted.send(current_app._get_current_object(), record=record, uow=uow)
         db.session.query(PatronBarcode).filter_by(patron_pid=record.pid).delete()
+        users.hold(record["user_id"], record["organisation"]["pid"])
 
     def search_filters(self, identity):
         return []  # patron filters come from the request's parameters (search.filters)
 
     # --- access --------------------------------------------------------------------
-    def _check_roles(self, identity, before, after):
-        """Each role added or removed must be one the caller may manage (400 otherwise)."""
-        person = person_of(identity)
-        if SUPERUSER in person.roles:
-            return
-        changed = set(before) ^ set(after)
-        refused = sorted(changed - assignable_by(person.pro_roles))
+    def _check_scope(self, identity, scope, before, after):
+        """Roles and libraries added or removed must be ones the caller may manage (400)."""
+        refused = policy.refused_roles(identity, scope, before["roles"], after["roles"])
         if refused:
             raise ValidationError.on("roles", f"Unable to manage role(s): {', '.join(refused)}")
+        libraries = policy.refused_libraries(identity, _library_pids(before), _library_pids(after))
+        if libraries:
+            raise ValidationError.on(
+                "libraries",
+                f"Unable to add library(ies): {', '.join(libraries)}; only their own staff or pro_full_permissions may.",
+            )
 
-    def _keep_a_full_librarian(self, record, roles_after):
-        """An organisation always keeps one pro_full_permissions record."""
-        if PRO_FULL not in record["roles"] or PRO_FULL in roles_after:
-            return
+    def last_full_librarian(self, record, lock=False):
+        """Why ``record`` may not lose pro_full_permissions (the organisation's last), or None."""
+        if PRO_FULL not in record["roles"]:
+            return None
         others = (
             db.session.query(Patron.model_cls)
             .filter(Patron.model_cls.organisation_pid == record["organisation"]["pid"])
             .filter(Patron.model_cls.pid != record["pid"])
-            .with_for_update()
-            .all()
         )
-        if not any(PRO_FULL in (m.json or {}).get("roles", []) for m in others):
-            raise Conflict.on("roles", "The organisation must keep at least one pro_full_permissions patron.")
+        if lock:
+            others = others.with_for_update()
+        if any(PRO_FULL in (m.json or {}).get("roles", []) for m in others.all()):
+            return None
+        return "The organisation must keep at least one pro_full_permissions patron."
+
+    def _keep_a_full_librarian(self, record, roles_after):
+        """An organisation always keeps one pro_full_permissions record (rows locked)."""
+        if PRO_FULL in roles_after:
+            return
+        message = self.last_full_librarian(record, lock=True)
+        if message:
+            raise Conflict.on("roles", message)
 
     def get(self, identity, pid, for_update=False, action="ptrn-read"):
         record = Patron.get_by_pid(pid, for_update=for_update)
@@ -280,7 +304,9 @@ def me(identity):
     if not person.authenticated:
         raise NotAuthenticated()
     policy.require(identity, "ptrn-account")  # the patron role grants it; a per-user deny withdraws it
-    records = [r for r in Patron.of_user(person.user_id) if PATRON in r["roles"]]
+    records = [
+        r for r in Patron.of_user(person.user_id) if PATRON in r["roles"] and policy.can(identity, "ptrn-account", target(r))
+    ]
     if not records:
         raise PermissionDenied("You have no patron account.")
     return records

@@ -34,8 +34,12 @@ def _ref(value, resource, field, errors):
     return ref
 
 
-def load_patron(data, record=None):
-    """Validate ``data`` and return the stored form (references as ``{"pid"}``)."""
+def load_patron(data, record=None, registrable=None):
+    """Validate ``data`` and return the stored form (references as ``{"pid"}``).
+
+    ``registrable(user_id, organisation_pid) -> bool`` (new records): may the caller
+    register this person there? A person they may not is "No such user.", exactly
+    as an unknown one."""
     stored = _strip(data)
     errors = schemas.field_errors(Patron.schema, stored)
     if errors:
@@ -49,7 +53,8 @@ def load_patron(data, record=None):
         if org and org["pid"] != record["organisation"]["pid"]:
             errors.append(FieldError("organisation", "The organisation of a patron record never changes."))
     user = None
-    if UserRecord.exists(stored["user_id"]):
+    visible = registrable is None or registrable(stored["user_id"], org["pid"] if org else None)
+    if visible and UserRecord.exists(stored["user_id"]):
         user = UserRecord.get_by_pid(stored["user_id"])
     else:
         errors.append(FieldError("user_id", "No such user."))

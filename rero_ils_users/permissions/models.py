@@ -34,13 +34,15 @@ class MatrixVersion(db.Model):
 
 
 class UserDeny(db.Model):
-    """``action`` is denied to user ``user_id`` whatever their roles grant."""
+    """``action`` is denied to user ``user_id`` whatever their roles grant: when acting
+    in ``organisation_pid`` (set by its staff), or everywhere (``""``: set by admin or
+    superuser)."""
 
     __tablename__ = "permission_user_deny"
     user_id = db.Column(db.Integer, primary_key=True)
     action = db.Column(db.String(64), primary_key=True)
+    organisation_pid = db.Column(db.String(64), primary_key=True, default="")
     by_user_id = db.Column(db.Integer, nullable=True)
-    organisation_pid = db.Column(db.String(64), nullable=True)
     created = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 

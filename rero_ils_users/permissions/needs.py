@@ -32,7 +32,8 @@ class Person:
     user_id: int | None = None
     account_roles: frozenset = frozenset()
     records: tuple = ()
-    denied: frozenset = frozenset()
+    denied: frozenset = frozenset()  # actions denied everywhere (by admin/superuser)
+    org_denies: frozenset = frozenset()  # (action, organisation pid): denied in that organisation only
     token_only: bool = False  # identified by an API token of a document importer
     organisation_libraries: frozenset = field(default=frozenset())
 
@@ -83,6 +84,29 @@ class Person:
     def patron_organisations(self):
         return {r.organisation_pid for r in self.records if "patron" in r.roles}
 
+    def denied_in(self, organisation_pid):
+        """The actions denied to the person when acting in ``organisation_pid``."""
+        return self.denied | {action for action, org in self.org_denies if org == organisation_pid}
+
+    @property
+    def home_denied(self):
+        """Denied in the person's own context: their professional organisation when they
+        have one, else the union of their records (denied only where denied in all)."""
+        if self.organisation_pid:
+            return self.denied_in(self.organisation_pid)
+        organisations = {r.organisation_pid for r in self.records}
+        if not organisations:
+            return self.denied
+        return self.denied | frozenset.intersection(*(frozenset(self.denied_in(o)) for o in organisations))
+
+    def roles_in(self, organisation_pid):
+        """The roles the person holds when acting in ``organisation_pid``."""
+        held = set(self.system_roles | self.account_roles)
+        for record in self.records:
+            if record.organisation_pid == organisation_pid:
+                held |= record.roles
+        return frozenset(held)
+
 
 ANONYMOUS = Person()
 
@@ -105,13 +129,19 @@ def load_person(user_id, account_roles=(), token_only=False):
     records = records_of(user_id)
     person = Person(user_id=user_id, account_roles=frozenset(account_roles), records=records, token_only=token_only)
     org = person.organisation_pid
-    denied = frozenset(d.action for d in UserDeny.query.filter_by(user_id=user_id))
+    denied, org_denies = set(), set()
+    for deny in UserDeny.query.filter_by(user_id=user_id):
+        if deny.organisation_pid:
+            org_denies.add((deny.action, deny.organisation_pid))
+        else:
+            denied.add(deny.action)
     libraries = frozenset(_providers["libraries"](org)) if org and PRO_FULL in person.pro_roles else frozenset()
     return Person(
         user_id=user_id,
         account_roles=person.account_roles,
         records=records,
-        denied=denied,
+        denied=frozenset(denied),
+        org_denies=frozenset(org_denies),
         token_only=token_only,
         organisation_libraries=libraries,
     )
@@ -124,7 +154,7 @@ def provide(identity, person):
         identity.provides.add(UserNeed(person.user_id))
     for role in person.roles:
         identity.provides.add(RoleNeed(role))
-    for action in matrix.actions_of(person.roles) - person.denied:
+    for action in matrix.actions_of(person.roles) - person.home_denied:
         identity.provides.add(ActionNeed(action))
     if person.organisation_pid:
         identity.provides.add(OrganisationNeed(person.organisation_pid))

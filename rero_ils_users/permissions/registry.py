@@ -7,8 +7,8 @@ buttons), a function ``describe(pid) -> RecordTarget`` that loads the record
 and extra checks per verb that name why an allowed action would still be
 refused (``"delete": [fn(identity) -> reason or None]``). A resource whose
 service has access rules beyond one action on one target (users: the person
-themself, network roles) gives ``check(identity, verb)`` instead, which raises
-the service's own refusal: the buttons then agree with the endpoints.
+themself, network roles) gives ``decide(identity, verb) -> policy.Decision``
+instead, the very decision its endpoints take: the buttons then agree with them.
 """
 
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ class RecordTarget:
     targets: tuple  # one or more policy.Target; an action is allowed if one allows it
     extra_checks: dict = field(default_factory=dict)  # verb -> [fn(identity) -> reason | None]
     actions: dict = field(default_factory=dict)  # verb -> action, when not "<shortcut>-<verb>"
-    check: object = None  # fn(identity, verb): raises a DomainError when refused
+    decide: object = None  # fn(identity, verb) -> policy.Decision
 
 
 @dataclass(frozen=True)

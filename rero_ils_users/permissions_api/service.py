@@ -11,13 +11,13 @@ from invenio_db import db
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..errors import Conflict, DomainError, FieldError, NotAuthenticated, NotFound, PermissionDenied, ValidationError
+from ..errors import Conflict, FieldError, NotAuthenticated, NotFound, ValidationError
 from ..permissions import matrix as _matrix
 from ..permissions import policy, registry
 from ..permissions.models import MatrixVersion, PermissionAudit, PermissionAuditOrganisation, RoleGrant, UserDeny
 from ..permissions.needs import Person, load_person, person_of, provide, records_of
 from ..permissions.policy import MANAGE
-from ..permissions.roles import ACCOUNT_ROLES, ADMIN, RECORD_ROLES, SUPERUSER, SYSTEM_ROLES
+from ..permissions.roles import ACCOUNT_ROLES, RECORD_ROLES, SUPERUSER, SYSTEM_ROLES
 from ..records.search import SearchResult
 from ..records.uow import unit_of_work
 
@@ -55,9 +55,13 @@ def known_action(action, field="action"):
     return action
 
 
-def check(identity, action):
-    """May the caller (anonymous callers as ``any_user``) do ``action`` at all?"""
+def check(identity, action, organisation_pid=None):
+    """May the caller (anonymous callers as ``any_user``) do ``action`` at all: in their
+    own context (their professional organisation, else any of their records), or in
+    ``organisation_pid`` with the roles they hold there."""
     known_action(action)
+    if organisation_pid:
+        return {"action": action, "organisation": organisation_pid, "can": policy.has_action(identity, action, organisation_pid)}
     return {"action": action, "can": policy.can(identity, action)}
 
 
@@ -90,7 +94,9 @@ def explain(identity, person):
     denies = {}
     if person.user_id is not None:
         for deny in UserDeny.query.filter_by(user_id=person.user_id):
-            denies.setdefault(deny.action, []).append({"by": deny.by_user_id, "at": clock.iso(deny.created)})
+            denies.setdefault(deny.action, []).append(
+                {"by": deny.by_user_id, "at": clock.iso(deny.created), "organisation": deny.organisation_pid or None}
+            )
     superuser = [SUPERUSER] if SUPERUSER in person.roles else []
     lines = []
     for action in _matrix.actions():
@@ -116,14 +122,10 @@ def explain_patron(identity, pid):
 
 
 def _decide(identity, shortcut, described, verb):
-    if described.check is None:
+    if described.decide is None:
         action = described.actions.get(verb, f"{shortcut}-{verb}")
         return policy.decide_any(identity, action, described.targets)
-    try:
-        described.check(identity, verb)
-    except DomainError as exc:
-        return policy.Decision(False, type(exc), exc.message)
-    return policy.ALLOWED
+    return described.decide(identity, verb)
 
 
 def buttons(identity, resource, pid):
@@ -193,46 +195,49 @@ def set_grant(identity, role, action, granted, uow=None):
 
 
 # --- per-user denies -------------------------------------------------------------------
-def _deny_scope(identity, user_id):
-    """The organisations of the person the caller may deny in (None: network-wide)."""
-    policy.require(identity, MANAGE)
+def _subject(user_id):
     account = _account(user_id)
-    organisations = {r.organisation_pid for r in records_of(user_id)}
-    if policy.network_wide(identity, MANAGE):
-        return account, organisations
-    if not any(policy.can(identity, MANAGE, policy.Target(organisation_pid=org)) for org in organisations):
-        raise NotFound("No such user.")
-    if account.role_names & {ADMIN, SUPERUSER}:
-        raise PermissionDenied("Only admin or superuser change what an administrator may do.")
-    return account, organisations
+    return policy.Subject(user_id=user_id, account_roles=frozenset(account.role_names), records=records_of(user_id))
 
 
 @unit_of_work
 def set_deny(identity, user_id, action, denied, uow=None):
-    """Add (``denied=True``) or lift a per-user deny; a deny wins over every grant."""
+    """Add (``denied=True``) or lift a per-user deny; a deny wins over every grant, in
+    the organisation of the ``pro_full_permissions`` who set it (admin/superuser:
+    everywhere). Lifting removes the denies the caller could have set."""
     user_id = _user_id(user_id)
-    account, organisations = _deny_scope(identity, user_id)
+    subject = _subject(user_id)
+    decision, organisation_pid = policy.deny_organisation(identity, subject)
+    policy.require_decision(decision)
     known_action(action)
-    if denied and SUPERUSER in account.role_names:
+    if denied and SUPERUSER in subject.account_roles:
         raise Conflict.on("user_id", "A superuser is allowed everything: a deny would have no effect.")
-    existing = db.session.get(UserDeny, (user_id, action))
-    before = {"denied": existing is not None}
-    if denied and existing is None:
+    scope = organisation_pid or ""
+    mine = UserDeny.query.filter_by(user_id=user_id, action=action)
+    if organisation_pid is not None:
+        mine = mine.filter_by(organisation_pid=scope)
+    existing = mine.all()
+    before = {"denied": any(d.organisation_pid == scope for d in existing)}
+    result = {"user_id": user_id, "action": action, "denied": denied, "organisation": organisation_pid}
+    if denied and not before["denied"]:
         try:
             with db.session.begin_nested():
-                db.session.add(UserDeny(user_id=user_id, action=action, by_user_id=person_of(identity).user_id,
-                                        organisation_pid=person_of(identity).organisation_pid))
+                db.session.add(
+                    UserDeny(user_id=user_id, action=action, by_user_id=person_of(identity).user_id, organisation_pid=scope)
+                )
                 db.session.flush()
         except IntegrityError:  # the same deny, added concurrently
-            return {"user_id": user_id, "action": action, "denied": True}
-    elif not denied and existing is not None:
-        db.session.delete(existing)
+            return result
+    elif not denied and existing:
+        for deny in existing:
+            db.session.delete(deny)
         db.session.flush()
     else:
-        return {"user_id": user_id, "action": action, "denied": denied}
+        return result
+    organisations = {r.organisation_pid for r in subject.records}
     _audit(identity, "deny" if denied else "lift", action, before, {"denied": denied}, user_id=user_id,
-           organisations=organisations)
-    return {"user_id": user_id, "action": action, "denied": denied}
+           organisations=organisations if organisation_pid is None else {organisation_pid})
+    return result
 
 
 def _user_id(value):

@@ -20,7 +20,8 @@ def me():
 
 @blueprint.get("/api/permissions/check")
 def check():
-    return jsonify(service.check(identity(), request.args.get("action", "").strip()))
+    args = request.args
+    return jsonify(service.check(identity(), args.get("action", "").strip(), args.get("organisation", "").strip() or None))
 
 
 @blueprint.get("/api/patrons/<pid>/permissions")

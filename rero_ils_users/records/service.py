@@ -9,8 +9,6 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..errors import Conflict, StaleRevision
 from ..permissions import policy
-from ..permissions.needs import person_of
-from ..permissions.roles import ADMIN, SUPERUSER
 from . import schemas
 from .refs import ref_url
 from .search import SearchResult, current_search
@@ -41,10 +39,6 @@ def conflicts_as_409(conflicts):
 def check_revision(record, expected):
     if expected is not None and expected != record.revision:
         raise StaleRevision()
-
-
-def sees_all_organisations(identity):
-    return bool(person_of(identity).account_roles & {SUPERUSER, ADMIN})
 
 
 class RecordService:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..accounts import service as accounts
 from ..permissions import policy
 from ..permissions.needs import person_of
-from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES, SUPERUSER, assignable_by
+from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES
 from ..permissions.policy import MANAGE
 from ..rest import identity
 
@@ -26,27 +26,21 @@ def _me():
     person = person_of(identity())
     if not person.authenticated:
         return {"authenticated": False}
-    roles = person.roles
     return {
         "authenticated": True,
         "username": current_user.username,
         "user_id": person.user_id,
-        "staff": bool(person.pro_roles) or SUPERUSER in roles,
+        "staff": policy.is_staff(identity()),
+        "home": policy.home_page(identity()),
         "patron": any(PATRON in record.roles for record in person.records),
         "can_matrix": policy.can(identity(), MANAGE),
         "organisation": person.organisation_pid or "",
-        "assignable": sorted(assignable_by(roles)),
+        "assignable": policy.assignable_roles(identity()),
     }
 
 
 def _home(me):
-    if me["staff"]:
-        return "/staff/patrons"
-    if me["patron"]:
-        return "/account"
-    if me["can_matrix"]:
-        return "/staff/permissions"
-    return "/account"
+    return me["home"]
 
 
 def _page(template, me, status=200, **context):

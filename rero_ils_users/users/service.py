@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_security.utils import hash_password, verify_password
+from itsdangerous import BadData, URLSafeTimedSerializer
 from invenio_db import db
 from sqlalchemy import func
 
@@ -11,8 +12,8 @@ from ..accounts.passwords import generate_password, validate_password
 from ..errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
 from ..permissions import policy
 from ..permissions.needs import person_of, records_of
-from ..permissions.policy import Target
-from ..permissions.roles import ADMIN, SUPERUSER, assignable_by, is_professional
+from ..permissions.policy import Subject
+from ..permissions.roles import SUPERUSER
 from ..records.service import check_revision, conflicts_as_409, envelope
 from ..records.uow import unit_of_work
 from . import signals
@@ -34,49 +35,61 @@ def _split(data):
     return stored, data.get("password"), data.get("current_password")
 
 
-def _network_role(identity):
-    return bool(person_of(identity).account_roles & {SUPERUSER, ADMIN})
-
-
-def _record_target(user_id, record_roles):
-    return Target(
-        organisation_pid=record_roles.organisation_pid,
-        library_pids=record_roles.library_pids,
-        owner_user_id=user_id,
-        professional=is_professional(record_roles.roles),
-    )
-
-
 class UserService:
     """Create, read, update and erase people; the registration lookup."""
 
     # --- access ------------------------------------------------------------------
-    def _require(self, identity, user_id, verb):
-        """Self, network roles, staff over one of the person's records, or anyone
-        allowed to create patrons when the person has no record yet."""
-        person = person_of(identity)
-        if _network_role(identity) or person.user_id == user_id:
-            return
-        records = records_of(user_id)
-        if not records:
-            policy.require(identity, "ptrn-create")
-            return
-        for record in records:
-            if policy.can(identity, f"ptrn-{verb}", _record_target(user_id, record)):
-                return
-        policy.require(identity, f"ptrn-{verb}")  # 401/403 when the action is missing altogether
-        raise NotFound()
+    def subject(self, user_id):
+        """What the policy knows of a person (``policy.Subject``); NotFound when unknown."""
+        account = db.session.get(User, _user_id(user_id))
+        if account is None:
+            raise NotFound()
+        return Subject(
+            user_id=account.id,
+            account_roles=frozenset(account.role_names),
+            records=tuple(records_of(account.id)),
+            steward_organisation_pid=account.steward_organisation_pid,
+        )
 
-    def _may_take_over(self, identity, user_id):
-        """Setting a password or email needs the right to manage every role the person holds."""
-        person = person_of(identity)
-        if SUPERUSER in person.roles or person.user_id == user_id:
+    def decide(self, identity, user_id, verb):
+        """The endpoints' decision on ``verb`` (read, update, delete) of a person, also
+        the UI's buttons (``/api/permissions/users/<id>``)."""
+        subject = self.subject(user_id)
+        if verb == "delete":
+            if not policy.is_network_admin(identity):
+                return policy.decide(identity, "usr-delete")  # nobody else holds it: 401/403
+            if subject.records:
+                return policy.Decision(False, Conflict, "The person still has patron records; delete them first.")
+            return policy.ALLOWED
+        return policy.decide_user(identity, subject, verb)
+
+    def registration_token(self, identity, user_id):
+        """A short-lived proof that the caller found this person by the identifier
+        they gave (the lookup): bound to the caller and the person."""
+        return _token_serializer().dumps({"by": person_of(identity).user_id, "user": user_id})
+
+    def registration_allowed(self, identity, user_id, organisation_pid, token):
+        """May the caller register ``user_id`` in ``organisation_pid``? Unknown and
+        inaccessible people answer alike (False)."""
+        try:
+            subject = self.subject(user_id)
+        except NotFound:
+            return False
+        if policy.registers_without_token(identity, subject, organisation_pid):
             return True
-        account = db.session.get(User, user_id)
-        held = set(account.role_names) if account else set()
-        for record in records_of(user_id):
-            held |= set(record.roles)
-        return held <= assignable_by(person.pro_roles)
+        if not isinstance(token, str) or not token:
+            return False
+        try:
+            claims = _token_serializer().loads(token, max_age=current_app.config["REGISTRATION_TOKEN_MAX_AGE"])
+        except BadData:
+            return False
+        return claims == {"by": person_of(identity).user_id, "user": subject.user_id}
+
+    def hold(self, user_id, organisation_pid):
+        """``organisation_pid`` now holds (or last held) a patron record of the person."""
+        account = db.session.get(User, int(user_id))
+        if account is not None and account.steward_organisation_pid != organisation_pid:
+            account.steward_organisation_pid = organisation_pid
 
     # --- operations ----------------------------------------------------------------
     @unit_of_work
@@ -92,7 +105,12 @@ class UserService:
             errors += self._password_errors(password)
         if errors:
             raise ValidationError(errors=errors)
-        account = User(username=stored["username"], email=stored.get("email"), password=hash_password(password))
+        account = User(
+            username=stored["username"],
+            email=stored.get("email"),
+            password=hash_password(password),
+            steward_organisation_pid=person_of(identity).organisation_pid,
+        )
         with conflicts_as_409(CONFLICTS):
             db.session.add(account)
         record = UserRecord.create(stored, user_id=account.id)
@@ -101,7 +119,7 @@ class UserService:
 
     def get(self, identity, user_id):
         record = self._get(user_id)
-        self._require(identity, user_id, "read")
+        policy.require_decision(self.decide(identity, user_id, "read"))
         return record
 
     def read(self, identity, user_id):
@@ -110,7 +128,8 @@ class UserService:
     @unit_of_work
     def update(self, identity, user_id, data, revision=None, uow=None):
         record = self._get(user_id, for_update=True)
-        self._require(identity, user_id, "update")
+        subject = self.subject(user_id)
+        policy.require_decision(policy.decide_user(identity, subject, "update"))
         check_revision(record, revision)
         stored, password, current = _split(data)
         before = dict(record)
@@ -120,10 +139,9 @@ class UserService:
             errors += self._password_errors(password)
         if errors:
             raise ValidationError(errors=errors)
-        changes_login = password is not None or (stored.get("email") or None) != (before.get("email") or None)
-        if changes_login and not self._may_take_over(identity, user_id):
-            raise PermissionDenied("You may not change the password or email of someone whose roles you cannot manage.")
         account = db.session.get(User, user_id)
+        if _changes_login(account, stored, password):
+            policy.require_decision(policy.decide_account_change(identity, subject))
         account.username, account.email = stored["username"], stored.get("email")
         if password is not None:
             account.password = hash_password(password)
@@ -141,12 +159,11 @@ class UserService:
 
     @unit_of_work
     def delete(self, identity, user_id, revision=None, uow=None):
-        if not _network_role(identity):
+        if not policy.is_network_admin(identity):
             policy.require(identity, "usr-delete")  # nobody else holds it: 401/403
         record = self._get(user_id, for_update=True)
         check_revision(record, revision)
-        if records_of(user_id):
-            raise Conflict("The person still has patron records; delete them first.")
+        policy.require_decision(self.decide(identity, user_id, "delete"))
         uow.unindex(record)
         record.delete()
         db.session.delete(db.session.get(User, user_id))
@@ -162,7 +179,9 @@ class UserService:
             accounts = self._find(kind, value.strip())
         else:
             accounts = self._find("email", q) or self._find("username", q)
-        return accounts[0] if accounts else None
+        if not accounts or not policy.found_by_lookup(self.subject(accounts[0].id)):
+            return None
+        return accounts[0]
 
     def registration_lookup(self, identity, q):
         """``GET /api/users/?q=``: 0 or 1 envelope, with the person's patron records."""
@@ -173,7 +192,8 @@ class UserService:
             {"pid": r.pid, "organisation": {"pid": r.organisation_pid}, "roles": sorted(r.roles)}
             for r in records_of(account.id)
         ]
-        return [self.envelope(UserRecord.get_by_user_id(account.id), {"patrons": patrons})]
+        extra = {"patrons": patrons, "registration_token": self.registration_token(identity, account.id)}
+        return [self.envelope(UserRecord.get_by_user_id(account.id), extra)]
 
     # --- helpers -------------------------------------------------------------------
     def _find(self, column, value):
@@ -181,11 +201,7 @@ class UserService:
         return db.session.query(User).filter(func.lower(field) == value.lower()).limit(1).all()
 
     def _get(self, user_id, for_update=False):
-        try:
-            user_id = int(user_id)
-        except (TypeError, ValueError):
-            raise NotFound() from None
-        return UserRecord.get_by_pid(user_id, for_update=for_update)
+        return UserRecord.get_by_pid(_user_id(user_id), for_update=for_update)
 
     @staticmethod
     def _had_personal(before):
@@ -209,11 +225,13 @@ class UserService:
             for f in LOCKED_FOR_SELF
             if stored.get(f) != before.get(f)
         ]
-        if password is not None:
-            account = db.session.get(User, user_id)
+        account = db.session.get(User, user_id)
+        if _changes_login(account, stored, password):
             if not current:
-                errors.append(FieldError("current_password", "Your current password is required to change it."))
-            elif not verify_password(current, account.password):
+                errors.append(
+                    FieldError("current_password", "Your current password is required to change your password, email or username.")
+                )
+            elif not account.password or not verify_password(current, account.password):
                 errors.append(FieldError("current_password", "The current password is wrong."))
         return errors
 
@@ -227,3 +245,23 @@ class UserService:
 
 
 users = UserService()
+
+
+def _user_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+def _changes_login(account, stored, password):
+    """The body sets a password, or changes the email or the username (case aside for neither)."""
+    return (
+        password is not None
+        or (stored.get("email") or None) != (account.email or None)
+        or stored.get("username") != account.username
+    )
+
+
+def _token_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="rero-ils-users.registration")

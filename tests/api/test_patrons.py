@@ -25,7 +25,7 @@ def fields(res):
 
 
 def new_record(o, roles=("patron",), **patron_fields):
-    return record_data(make_user(), o["org"], roles, libraries=[o["lib"]] if any(r.startswith("pro_") for r in roles) else (), ptype=o["ptype"], **patron_fields)
+    return record_data(make_user(steward=o["org"]), o["org"], roles, libraries=[o["lib"]] if any(r.startswith("pro_") for r in roles) else (), ptype=o["ptype"], **patron_fields)
 
 
 @pytest.mark.parametrize(

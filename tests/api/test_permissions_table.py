@@ -307,7 +307,7 @@ def patron_cells(w, c):
         if result == OK and not set(roles) <= c.assignable():
             result = 400  # "Unable to manage role(s)"
         ptype = w["ptype_a"] if org == a else w["ptype_b"]
-        body = record_data(make_user(), org, roles, libs, ptype if "patron" in roles else None)
+        body = record_data(make_user(steward=org), org, roles, libs, ptype if "patron" in roles else None)
         yield Cell("patrons", "create", label, "ptrn-create", then(result, 201), "POST", "/api/patrons/", body)
     for label, org, roles, libs in creations[:3] + creations[4:]:
         ptype = w["ptype_a"] if org == a else w["ptype_b"]

@@ -19,10 +19,8 @@ export function initLogin() {
       form.elements.password.focus();
       return;
     }
-    const me = await api("GET", "/api/permissions/me");
-    const roles = me.data.roles || [];
-    const staff = roles.some((r) => r.startsWith("pro_")) || roles.includes("superuser");
-    location.assign(safeNext() || (staff ? "/staff/patrons" : "/account"));
+    // where the caller lands is the server's rule (policy.home_page), not the page's
+    location.assign(safeNext() || res.data.home || "/account");
   });
   const forgot = $("#forgot-form");
   forgot.addEventListener("submit", async (event) => {

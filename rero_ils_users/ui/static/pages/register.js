@@ -27,6 +27,8 @@ function managementToggles(form) {
 function managementData(form, roles, state) {
   const chosen = roles();
   const data = { user_id: state.userId, organisation: ref("organisations", state.organisation), roles: chosen };
+  // a person found by the lookup is registered with the token the lookup gave (API.md section 2)
+  if (state.registrationToken) data.registration_token = state.registrationToken;
   const libs = $$('input[name="libraries"]:checked', form).map((el) => ref("libraries", el.value));
   if (libs.length) data.libraries = libs;
   if (chosen.includes("patron")) {
@@ -102,6 +104,7 @@ export async function initRegister() {
 
   const toManagement = (user) => {
     state.userId = user.id;
+    state.registrationToken = (user.metadata && user.metadata.registration_token) || null;
     $("#person-banner").replaceChildren(personBanner(user.metadata || user));
     step("management");
     $('input[name="roles"]:not(:disabled)', management)?.focus();
