@@ -1,5 +1,6 @@
 """Default configuration. Every key can be overridden by an ``INVENIO_<KEY>``
-environment variable (parsed as a Python literal when it is one)."""
+environment variable, read with the type of its default here (``settings.from_text``:
+durations as seconds, flags as True/False, text as text)."""
 
 from datetime import timedelta
 
@@ -13,8 +14,6 @@ SERVER_BASE_URL = None  # e.g. "https://bib.example.org"; defaults to the reques
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 SESSION_REDIS_URL = None  # "redis://127.0.0.1:6379/2": server-side sessions in Redis
-BABEL_DEFAULT_LOCALE = "en"
-LANGUAGES = ["eng", "fre", "ger", "ita"]
 
 # --- database ----------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://rero:rero@127.0.0.1:5432/rero_ils_users"
@@ -50,10 +49,10 @@ JOBS_LOCK_TIMEOUT = 600  # seconds a job lock lives unless renewed (a batch rene
 JOBS_LOCK_WAIT = 0  # seconds a run waits for another run of the same job (then skips)
 
 # --- accounts ----------------------------------------------------------------
-PASSWORD_MIN_LENGTH = 8
+PASSWORD_MIN_LENGTH = 8  # also Flask-Security's SECURITY_PASSWORD_LENGTH_MIN (factory.py)
 PASSWORD_REQUIRE_SPECIAL = False
 LOGIN_MAX_ATTEMPTS = 5
-LOGIN_LOCKOUT = timedelta(minutes=15)
+LOGIN_LOCKOUT = timedelta(minutes=15)  # failures counted over, and lockout length; seconds from the environment
 LOGIN_REDIS_URL = "redis://127.0.0.1:6379/0"
 REGISTRATION_TOKEN_MAX_AGE = 1800  # seconds a lookup's registration_token stays valid
 
@@ -66,7 +65,6 @@ SECURITY_USERNAME_ENABLE = True
 SECURITY_USERNAME_REQUIRED = True
 SECURITY_USERNAME_MIN_LENGTH = 3
 SECURITY_USERNAME_MAX_LENGTH = 255
-SECURITY_PASSWORD_LENGTH_MIN = 8
 SECURITY_RETURN_GENERIC_RESPONSES = True
 SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
 SECURITY_RECOVERABLE = True

@@ -1,28 +1,41 @@
 """Application factory: defaults, then ``INVENIO_*`` environment, then ``config``."""
 
-import ast
 import os
 
 from flask import Flask
 
 from . import config as defaults
+from .accounts import lockout, passwords
 from .ext import ReroIlsUsers
+from .settings import SettingError, from_text
 
 ENV_PREFIX = "INVENIO_"
-
-
-def _parse(value):
-    """A Python literal when it is one (``True``, ``5``, ``['a']``), else the string."""
-    try:
-        return ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return value
+# Flask-Security's name for one of our rules: set from ours, never on its own
+DERIVED = {"SECURITY_PASSWORD_LENGTH_MIN": "PASSWORD_MIN_LENGTH"}
 
 
 def env_config(environ=None):
-    """The ``INVENIO_*`` variables of ``environ`` as config keys."""
+    """The ``INVENIO_*`` variables of ``environ`` as config keys, each typed like
+    its default in ``config.py`` (``settings.from_text``)."""
     environ = os.environ if environ is None else environ
-    return {k[len(ENV_PREFIX):]: _parse(v) for k, v in environ.items() if k.startswith(ENV_PREFIX)}
+    return {
+        k[len(ENV_PREFIX):]: from_text(k, v, getattr(defaults, k[len(ENV_PREFIX):], None))
+        for k, v in environ.items()
+        if k.startswith(ENV_PREFIX)
+    }
+
+
+def _settle(app):
+    """Check the typed settings now (not at the first request that reads one) and
+    derive Flask-Security's keys from ours."""
+    for key, source in DERIVED.items():
+        if key in app.config:
+            raise SettingError(f"{key} follows {source}: set {source} instead.")
+    with app.app_context():
+        lockout.window()
+        lockout.max_attempts()
+        passwords.require_special()
+        app.config["SECURITY_PASSWORD_LENGTH_MIN"] = passwords.min_length()
 
 
 def create_app(config=None):
@@ -31,5 +44,6 @@ def create_app(config=None):
     app.config.from_object(defaults)
     app.config.update(env_config())
     app.config.update(config or {})
+    _settle(app)
     ReroIlsUsers(app)
     return app

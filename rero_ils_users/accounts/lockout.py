@@ -14,6 +14,7 @@ import redis
 from flask import current_app
 
 from ..errors import TooManyAttempts
+from ..settings import integer, seconds
 
 log = logging.getLogger(__name__)
 PREFIX = "rero-ils-users:login"
@@ -27,8 +28,14 @@ def _redis():
     return _clients[url]
 
 
-def _window():
-    return current_app.config["LOGIN_LOCKOUT"].total_seconds()
+def window():
+    """``LOGIN_LOCKOUT`` in seconds: how long failures count, and a lockout lasts."""
+    return seconds("LOGIN_LOCKOUT")
+
+
+def max_attempts():
+    """``LOGIN_MAX_ATTEMPTS``: the failures within the window that lock a name."""
+    return integer("LOGIN_MAX_ATTEMPTS", minimum=1)
 
 
 def normalize(login):
@@ -63,18 +70,18 @@ def fail(login):
     Returns True when this failure started a lockout."""
     failures_key, locked_key = _keys(login)
     now = time.time()
-    window = _window()
-    limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
+    window_seconds = window()
+    limit = max_attempts()
     pipe = _redis().pipeline(transaction=True)
     pipe.zadd(failures_key, {f"{now}:{uuid.uuid4().hex}": now})
-    pipe.zremrangebyscore(failures_key, "-inf", now - window)
+    pipe.zremrangebyscore(failures_key, "-inf", now - window_seconds)
     pipe.zcard(failures_key)
-    pipe.expire(failures_key, int(window) + 60)
+    pipe.expire(failures_key, int(window_seconds) + 60)
     count = pipe.execute()[2]
     if count < limit:
         return False
     pipe = _redis().pipeline(transaction=True)
-    pipe.set(locked_key, repr(now + window), ex=int(window) + 60)
+    pipe.set(locked_key, repr(now + window_seconds), ex=int(window_seconds) + 60)
     pipe.delete(failures_key)
     pipe.execute()
     log.warning("login locked out for %s after %d failed attempts", normalize(login), count)

@@ -7,14 +7,25 @@ from flask import current_app
 from flask_security import PasswordUtil
 
 from ..errors import FieldError, ValidationError
+from ..settings import flag, integer
 
 MAX_LENGTH = 255
 SPECIALS = "!#$%&()*+,-./:;<=>?@[]^_{|}~"
 
 
+def min_length():
+    """``PASSWORD_MIN_LENGTH`` (Flask-Security's ``SECURITY_PASSWORD_LENGTH_MIN`` follows it)."""
+    return integer("PASSWORD_MIN_LENGTH", minimum=1, maximum=MAX_LENGTH)
+
+
+def require_special():
+    """``PASSWORD_REQUIRE_SPECIAL``: also a character that is neither letter nor digit."""
+    return flag("PASSWORD_REQUIRE_SPECIAL")
+
+
 def policy_errors(password):
     """The rules ``password`` breaks, as sentences (empty when it is valid)."""
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    minimum = min_length()
     if not isinstance(password, str):
         return ["The password must be a string."]
     problems = []
@@ -28,7 +39,7 @@ def policy_errors(password):
         problems.append("The password must contain an upper case character.")
     if not any(c.isdigit() for c in password):
         problems.append("The password must contain a number.")
-    if current_app.config["PASSWORD_REQUIRE_SPECIAL"] and all(c.isalnum() for c in password):
+    if require_special() and all(c.isalnum() for c in password):
         problems.append("The password must contain a special character.")
     return problems
 
@@ -42,13 +53,13 @@ def validate_password(password, field="password"):
 
 def generate_password(length=12):
     """A random password that satisfies the policy."""
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    minimum = min_length()
     if length < minimum:
         raise ValidationError.on("length", f"Must be at least {minimum}.")
     if length > MAX_LENGTH:
         raise ValidationError.on("length", f"Must be at most {MAX_LENGTH}.")
     pools = [string.ascii_lowercase, string.ascii_uppercase, string.digits]
-    if current_app.config["PASSWORD_REQUIRE_SPECIAL"]:
+    if require_special():
         pools.append(SPECIALS)
     alphabet = "".join(pools)
     while True:
