@@ -140,6 +140,11 @@ def purges_after_months(app):
     assert cutoff("2026-08-31") == datetime(2026, 5, 31, tzinfo=zone())
 
 
+def registration_tokens_last(app):
+    # read when a registration token is checked (users/service.py, tests/security): seconds
+    assert app.config["REGISTRATION_TOKEN_MAX_AGE"] == 60
+
+
 def limits_attempts(app):
     assert lockout.max_attempts() == 3
 
@@ -166,6 +171,7 @@ CHECKS = {
     "LOGIN_REDIS_URL": ("redis://login.example.org:6381/3", counts_logins_in_redis),
     "LOGIN_MAX_ATTEMPTS": ("3", limits_attempts),
     "LOGIN_LOCKOUT": ("900", locks_out_for),
+    "REGISTRATION_TOKEN_MAX_AGE": ("60", registration_tokens_last),
     "JOBS_LOCK_REDIS_URL": ("redis://jobs.example.org:6382/5", locks_jobs_in_redis),
     "TIME_ZONE": ("America/New_York", uses_time_zone),
     "PASSWORD_MIN_LENGTH": ("6", uses_min_length),
