@@ -168,7 +168,7 @@ def world(app):
     w["pro_a2"] = make_person(a, ["pro_read_only"], libraries=[w["a2"]])
     w["full_a"] = make_person(a, ["pro_full_permissions"], libraries=[w["a1"]])
     w["full_b"] = make_person(b, ["pro_full_permissions"], libraries=[w["b1"]])
-    w["no_record"] = make_user()
+    w["no_record"] = make_user(steward=a)  # created by organisation a, not registered yet
     yield w
     db.session.rollback()
 
@@ -320,13 +320,15 @@ def patron_cells(w, c):
                    buttons=("patrons", victim))
 
 
-def user_access(c, verb, user_id, records):
-    """API.md section 2: self, network roles, staff over one of the person's records,
-    anyone allowed to create patrons for a person with no record yet."""
+def user_access(c, verb, user_id, records, steward=None):
+    """API.md section 2: self, network roles, staff over one of the person's records;
+    for a person with no record, the staff allowed to create patrons of the
+    organisation that created them (issue 10: no longer anyone allowed to)."""
     if c.user_id is not None and (c.network or c.user_id == user_id):
         return OK
     if not records:
-        return expect(c, "ptrn-create")
+        allowed = expect(c, "ptrn-create")
+        return allowed if allowed != OK or (steward and c.org == steward) else 404
     if any(expect(c, f"ptrn-{verb}", t) == OK for t in records):
         return OK
     refused = expect(c, f"ptrn-{verb}")
@@ -341,13 +343,14 @@ def user_cells(w, c):
         ("person with a record in other org", w["patron_b"][0], [T(org=b, owner=w["patron_b"][0])]),
         ("person with no record", w["no_record"], []),
     ]
+    stewards = {w["no_record"]: a}
     if c.pid:  # (accounts made with the CLI have no personal data to read)
         targets.append(("themself", c.user_id, [T(a, frozenset(c.libs), c.user_id, bool(c.record_roles & PRO))]))
     for label, user_id, records in targets:
-        yield Cell("users", "read", label, None, then(user_access(c, "read", user_id, records), 200), "GET",
+        yield Cell("users", "read", label, None, then(user_access(c, "read", user_id, records, stewards.get(user_id)), 200), "GET",
                    f"/api/users/{user_id}", buttons=("users", user_id))
         body = metadata(users.read(system_identity(), user_id))
-        yield Cell("users", "update", label, None, then(user_access(c, "update", user_id, records), 200), "PUT",
+        yield Cell("users", "update", label, None, then(user_access(c, "update", user_id, records, stewards.get(user_id)), 200), "PUT",
                    f"/api/users/{user_id}", body, buttons=("users", user_id))
     yield Cell("users", "create", "-", None, then(expect(c, "ptrn-create"), 201), "POST", "/api/users/", user_data())
     erase = OK if c.network else (401 if c.user_id is None else 403)

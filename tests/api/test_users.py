@@ -127,9 +127,12 @@ def test_personal_data_visible_only_where_the_person_is_registered(client, desk)
     # registered here too: now visible
     make_person(desk["org"], ["patron"], user_id=stranger)
     assert client.get(f"/api/users/{stranger}").status_code == 200
-    # a registration in progress (no patron record anywhere) is readable by patron creators
-    newcomer = make_user()
+    # a registration in progress (no patron record anywhere) is readable by the staff of
+    # the organisation that created it, and by nobody else (issue 10 changed this rule)
+    newcomer = make_user(steward=desk["org"])
     assert client.get(f"/api/users/{newcomer}").status_code == 200
+    assert client.get(f"/api/users/{make_user(steward=other)}").status_code == 404
+    assert client.get(f"/api/users/{make_user()}").status_code == 404
 
 
 def test_user_edits_own_data_but_not_names_or_birth_date(client, desk):
@@ -162,7 +165,7 @@ def test_staff_cannot_take_over_a_colleague_account(client, desk):
 
 
 def test_stale_if_match_is_refused_and_changes_nothing(client, desk):
-    user_id = make_user()
+    user_id = make_user(steward=desk["org"])
     first = client.get(f"/api/users/{user_id}")
     data = dict(first.get_json()["metadata"], city="Sion")
     assert client.put(f"/api/users/{user_id}", json=data, headers={"If-Match": first.headers["ETag"]}).status_code == 200
