@@ -25,6 +25,7 @@ SEARCH_INDEX_PREFIX = ""
 SEARCH_REFRESH = False  # True makes each write visible to search at once (tests)
 SEARCH_TIMEOUT = 10
 SEARCH_MAX_SIZE = 1000
+INDEX_QUEUE_MAX_ATTEMPTS = 5  # refusals of a document (e.g. a mapping error) before its queue row is parked
 JSONSCHEMAS_HOST = "rero-ils-users.local"
 JSONSCHEMAS_REGISTER_ENDPOINTS_API = False
 JSONSCHEMAS_REGISTER_ENDPOINTS_UI = False

@@ -43,16 +43,23 @@ def demo():
 @click.command()
 @click.argument("resource", required=False)
 @click.option("--queue", is_flag=True, help="Only process the durable index queue (pending writes).")
+@click.option("--failed", "list_failed", is_flag=True, help="With --queue: list the rows parked after repeated refusals.")
+@click.option("--retry-failed", is_flag=True, help="With --queue: queue the parked rows again and process them.")
 @click.option("--batch", default=500, show_default=True, help="Documents per bulk request.")
 @with_appcontext
-def reindex(resource, queue, batch):
+def reindex(resource, queue, list_failed, retry_failed, batch):
     """Rebuild the search index of RESOURCE (default: all) from the database."""
+    if (list_failed or retry_failed) and not queue:
+        raise click.UsageError("--failed and --retry-failed go with --queue.")
+    if list_failed and retry_failed:
+        raise click.UsageError("Use either --failed or --retry-failed.")
+    if list_failed:
+        _list_parked()
+        return
     if queue:
-        done = indexer.process_queue(batch=batch)
-        left = indexer.queue_size()
-        click.echo(f"{done} queued document(s) indexed; {left} left in the queue")
-        if left:
-            raise click.ClickException("Some documents stay queued (index unreachable or refused them).")
+        if retry_failed:
+            click.echo(f"{indexer.release_parked()} parked row(s) queued again")
+        _process_queue(batch)
         return
     try:
         names = reindexing.resources(resource)
@@ -69,6 +76,32 @@ def reindex(resource, queue, batch):
         failed += len(errors)
     if failed:
         raise click.ClickException(f"{failed} document(s) could not be indexed.")
+
+
+def _process_queue(batch):
+    done = indexer.process_queue(batch=batch)
+    pending, parked = indexer.queue_counts()
+    click.echo(f"{done} queued document(s) indexed; {pending} left in the queue; {parked} parked as failed")
+    if parked:
+        click.echo("`reindex --queue --failed` lists the parked rows; once their data is fixed, `--retry-failed`.", err=True)
+    if pending or parked:
+        raise click.ClickException("Some documents stay queued (index unreachable or refused them).")
+
+
+def _list_parked():
+    rows = indexer.parked()
+    if not rows:
+        click.echo("No parked rows in the index queue.")
+        return
+    table = [
+        (row.pid_type, row.pid, str(row.attempts), f"{row.failed_at:%Y-%m-%d %H:%M:%S}", " ".join((row.last_error or "").split()))
+        for row in rows
+    ]
+    header = ("resource", "pid", "attempts", "failed at (UTC)", "error")
+    widths = [max(len(line[i]) for line in (header, *table)) for i in range(4)]
+    for line in (header, *table):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[4])
+    click.echo(f"{len(rows)} parked row(s)")
 
 
 @click.command("import")

@@ -2,6 +2,9 @@
 
 A check never raises: it reports ``up``/``down`` with the error. No worker
 running is a status (``none``), not an error: the API works without one.
+The index queue reports its pending and parked (``failed``) rows; parked rows
+make it ``degraded``, never the service down: the API works, a few documents
+are stale in search until ``reindex --queue --retry-failed``.
 """
 
 import time
@@ -12,6 +15,7 @@ from invenio_db import db
 from sqlalchemy import text
 
 from ..permissions import policy
+from ..records import indexer
 from ..records.search import current_search
 
 ACCESS = "monitoring-access"
@@ -44,6 +48,15 @@ def _index():
     return {"status": status, "cluster": health["status"], "missing": missing}
 
 
+def _index_queue():
+    try:
+        pending, failed = indexer.queue_counts()
+    except Exception:
+        db.session.rollback()
+        raise
+    return {"status": "degraded" if failed else "up", "pending": pending, "failed": failed}
+
+
 def _broker():
     url = current_app.config["CELERY_BROKER_URL"]
     timeout = _timeout()
@@ -71,6 +84,7 @@ def health(identity):
     """``(report, healthy)``: healthy when database, index and broker are up."""
     policy.require(identity, ACCESS)
     checks = {"database": _timed(_database), "index": _timed(_index), "broker": _timed(_broker)}
+    checks["index_queue"] = _timed(_index_queue)
     if checks["broker"]["status"] == "up":
         checks["worker"] = _timed(_workers)
     else:

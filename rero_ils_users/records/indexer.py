@@ -2,13 +2,13 @@
 
 import logging
 
+from flask import current_app
 from invenio_db import db
-from opensearchpy.exceptions import ConnectionError as SearchConnectionError
 from opensearchpy.exceptions import TransportError
-from opensearchpy.helpers import bulk
+from opensearchpy.helpers import streaming_bulk
 
 from .api import BaseRecord
-from .models import IndexQueue
+from .models import IndexQueue, utcnow
 from .search import current_search
 
 log = logging.getLogger(__name__)
@@ -43,57 +43,123 @@ def _action(row):
     }
 
 
-def _ignorable(item):
-    """A conflict means a newer version is already indexed; a 404 a delete already done."""
-    result = next(iter(item.values()))
-    return result.get("status") in (404, 409)
+IGNORABLE = (404, 409)  # a conflict: a newer version is already indexed; a 404: a delete already done
+MAX_ERROR = 1000  # characters of OpenSearch's reason kept on a refused row
 
 
-def process(rows):
+def _refused(result):
+    """Did the index refuse this document itself (a 4xx: mapping error, bad value...)?
+
+    429 (too many requests), 5xx and index blocks (a full disk, maintenance)
+    are the index's state, not the document's: those are retried, never counted.
+    """
+    status = result.get("status", 500)
+    error = result.get("error")
+    blocked = isinstance(error, dict) and error.get("type") == "cluster_block_exception"
+    return 400 <= status < 500 and status not in (*IGNORABLE, 429) and not blocked
+
+
+def _reason(result):
+    error = result.get("error")
+    if isinstance(error, dict):
+        error = f"{error.get('type')}: {error.get('reason')}"
+    return f"{result.get('status')} {error}"[:MAX_ERROR]
+
+
+def _max_attempts(max_attempts):
+    return max_attempts or current_app.config["INDEX_QUEUE_MAX_ATTEMPTS"]
+
+
+def _refuse(group, result, max_attempts):
+    """Count a refusal on the newest row of one record (it stands for the older ones)."""
+    *older, row = group
+    row.attempts = max(r.attempts for r in group) + 1
+    row.last_error = _reason(result)
+    for old in older:
+        db.session.delete(old)
+    if row.attempts >= max_attempts:
+        row.failed_at = utcnow()
+        log.error("index queue: %s %s parked after %d refusals: %s", row.pid_type, row.pid, row.attempts, row.last_error)
+
+
+def _clear_parked(newest):
+    """A record indexed now no longer needs the parked rows queued before it."""
+    parked = (
+        db.session.query(IndexQueue)
+        .filter(IndexQueue.failed_at.isnot(None), IndexQueue.pid.in_({pid for _, pid in newest}))
+        .all()
+    )
+    for row in parked:
+        if row.id < newest.get((row.pid_type, row.pid), 0):
+            db.session.delete(row)
+
+
+def _run(rows, max_attempts):
+    """Index ``rows``; returns ``(indexed, retry_later)``.
+
+    ``retry_later`` is true when the index was unreachable or busy for some of
+    them (those rows stay queued untouched).
+    """
+    groups = {}
+    for row in rows:
+        groups.setdefault((row.pid_type, row.pid), []).append(row)
+    keys = list(groups)
+    actions = [_action(groups[key][-1]) for key in keys]
+    results, retry_later = [], False
+    try:
+        # results come in the order of the actions (no retries inside the helper)
+        for _, item in streaming_bulk(
+            current_search.client, actions, raise_on_error=False, refresh=current_search.refresh_on_write
+        ):
+            results.append(next(iter(item.values())))
+    except TransportError as exc:  # ConnectionError included; a whole request refused or timed out
+        log.warning("index unreachable, %d record(s) stay queued: %s", len(keys) - len(results), exc)
+        retry_later = True
+    indexed, refused, busy, newest = 0, [], [], {}
+    for key, result in zip(keys, results):
+        status = result.get("status", 500)
+        if 200 <= status < 300 or status in IGNORABLE:
+            for row in groups[key]:
+                db.session.delete(row)
+            newest[key] = groups[key][-1].id
+            indexed += 1
+        elif _refused(result):
+            _refuse(groups[key], result, max_attempts)
+            refused.append(result)
+        else:
+            busy.append(result)
+    if refused:
+        log.error("index refused %d document(s): %s", len(refused), [_reason(r) for r in refused[:3]])
+    if busy:
+        log.warning("index busy, %d document(s) stay queued: %s", len(busy), [_reason(r) for r in busy[:3]])
+        retry_later = True
+    if newest:
+        _clear_parked(newest)
+    db.session.commit()
+    return indexed, retry_later
+
+
+def process(rows, max_attempts=None):
     """Index the current database state of ``rows`` and delete them from the queue.
 
-    Returns the number indexed; on an unreachable index the rows stay queued.
+    Returns the number indexed. A document the index refuses counts an attempt
+    on its row, parked after ``max_attempts`` (``INDEX_QUEUE_MAX_ATTEMPTS``);
+    on an unreachable or busy index the rows stay queued, no attempt counted.
     """
     rows = list(rows)
     if not rows:
         return 0
-    latest = {}
-    for row in rows:
-        latest[(row.pid_type, row.pid)] = row
-    actions = [_action(row) for row in latest.values()]
-    try:
-        _, errors = bulk(
-            current_search.client,
-            actions,
-            raise_on_error=False,
-            refresh=current_search.refresh_on_write,
-        )
-    except (SearchConnectionError, TransportError) as exc:
-        log.warning("index unreachable, %d record(s) stay queued: %s", len(rows), exc)
-        for row in rows:
-            row.attempts += 1
-        db.session.commit()
-        return 0
-    failed = [e for e in errors if not _ignorable(e)]
-    if failed:
-        log.error("index refused %d document(s): %s", len(failed), failed[:3])
-    failed_ids = {next(iter(e.values())).get("_id") for e in failed}
-    for row in rows:
-        if row.pid in failed_ids:
-            row.attempts += 1
-        else:
-            db.session.delete(row)
-    db.session.commit()
-    return len(actions) - len(failed)
+    return _run(rows, _max_attempts(max_attempts))[0]
 
 
 def process_queue(batch=500, max_attempts=None):
-    """Drain the whole queue, oldest first, ``batch`` rows at a time."""
+    """Drain the queue but its parked rows, oldest first, ``batch`` rows at a time."""
+    max_attempts = _max_attempts(max_attempts)
     done, last = 0, 0
     while True:
         rows = (
             db.session.query(IndexQueue)
-            .filter(IndexQueue.id > last)
+            .filter(IndexQueue.failed_at.is_(None), IndexQueue.id > last)
             .order_by(IndexQueue.id)
             .limit(batch)
             .all()
@@ -101,11 +167,34 @@ def process_queue(batch=500, max_attempts=None):
         if not rows:
             return done
         last = rows[-1].id
-        indexed = process(rows)
-        if indexed == 0 and rows:
-            return done  # index unreachable: try again later
+        indexed, retry_later = _run(rows, max_attempts)
         done += indexed
+        if retry_later:
+            return done  # index unreachable or busy: the next run goes on
+
+
+def parked():
+    """The rows parked after repeated refusals, oldest failure first."""
+    return db.session.query(IndexQueue).filter(IndexQueue.failed_at.isnot(None)).order_by(IndexQueue.failed_at, IndexQueue.id).all()
+
+
+def release_parked():
+    """Queue the parked rows again with no attempt counted; returns how many."""
+    count = (
+        db.session.query(IndexQueue)
+        .filter(IndexQueue.failed_at.isnot(None))
+        .update({"failed_at": None, "attempts": 0, "last_error": None}, synchronize_session=False)
+    )
+    db.session.commit()
+    return count
+
+
+def queue_counts():
+    """``(pending, parked)`` rows of the queue."""
+    parked_rows = db.session.query(IndexQueue).filter(IndexQueue.failed_at.isnot(None)).count()
+    return queue_size() - parked_rows, parked_rows
 
 
 def queue_size():
+    """Every row of the queue, parked ones included."""
     return db.session.query(IndexQueue).count()
