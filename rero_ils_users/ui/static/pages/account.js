@@ -32,6 +32,7 @@ export async function initAccount() {
       : h("p", { class: "muted" }, user.data.metadata?.keep_history ? "No loans in your history yet." : "Your history is not kept. Tick \"Keep the circulation history\" below to keep it."));
   }
   const profile = $("#profile-form");
+  const pwd = $("#password-form");
   if (user.ok) fill(profile, user.data.metadata);
   const keep = profile.elements.keep_history;
   keep.addEventListener("change", () => {
@@ -39,13 +40,22 @@ export async function initAccount() {
   });
   profile.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const res = await api("PUT", `/api/users/${userId}`, personalData(profile));
-    if (!res.ok) return showErrors(profile, res.data);
+    const body = personalData(profile);
+    // a new email or username needs the current password (API.md section 2)
+    if (pwd.elements.current_password.value) body.current_password = pwd.elements.current_password.value;
+    const res = await api("PUT", `/api/users/${userId}`, body);
+    if (!res.ok) {
+      showErrors(profile, res.data);
+      if ((res.data.errors || []).some((e) => e.field === "current_password")) {
+        formAlert(profile, "To change your email or username, type your current password in the \"Current password\" field below, then save again.");
+        pwd.elements.current_password.focus();
+      }
+      return;
+    }
     clearErrors(profile);
     fill(profile, res.data.metadata);
     formAlert(profile, "Your personal data was saved.", "success");
   });
-  const pwd = $("#password-form");
   pwd.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = { ...personalData(profile), current_password: pwd.elements.current_password.value, password: pwd.elements.password.value };
