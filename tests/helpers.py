@@ -109,3 +109,10 @@ def login(client, user_id):
 def logout(client):
     with client.session_transaction() as session:
         session.clear()
+
+
+def registration_token(client, user_id):
+    """The ``registration_token`` the lookup gives the client's caller for this person."""
+    username = db.session.get(User, user_id).username
+    hits = client.get(f"/api/users/?q=username:{username}").get_json()["hits"]["hits"]
+    return hits[0]["metadata"]["registration_token"]
