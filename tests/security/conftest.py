@@ -35,7 +35,8 @@ def browser_page(ui_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        args = ["--headless", "--no-sandbox", "--disable-gpu"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         context = browser.new_context(base_url=ui_url)
         context.set_default_timeout(10000)
         yield context.new_page()

@@ -27,7 +27,17 @@ import pytest
 from rero_ils_users.patrons.service import patrons
 from rero_ils_users.permissions import matrix
 from rero_ils_users.permissions.needs import system_identity
-from tests.helpers import PASSWORD, make_library, make_org, make_patron_type, make_user, patron_data, record_data, ref, user_data
+from tests.helpers import (
+    PASSWORD,
+    make_library,
+    make_org,
+    make_patron_type,
+    make_user,
+    patron_data,
+    record_data,
+    ref,
+    user_data,
+)
 from tests.security.world import (
     account_row,
     account_user,
@@ -198,10 +208,6 @@ def may_deny(c, victim):
     return any(staff_may(c, "permission-management", rec.org) for rec in PEOPLE[victim])
 
 
-def own_records(c):
-    return [rec for rec in PEOPLE.get(c, ())]
-
-
 # --- cases ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Request:
@@ -271,8 +277,9 @@ def give_to(caller):
 
 
 def post_record(w, client, person, org, roles, libs=(), token=None):
-    data = record_data(w.user[person] if person else unknown_user_id(), w.org[org], roles, [w.lib[lib] for lib in libs],
-                       w.ptype[org] if "patron" in roles else None)
+    user_id = w.user[person] if person else unknown_user_id()
+    ptype = w.ptype[org] if "patron" in roles else None
+    data = record_data(user_id, w.org[org], roles, [w.lib[lib] for lib in libs], ptype)
     if token is not None:
         data["registration_token"] = token
     return Request("POST", PATRONS, data)
@@ -283,7 +290,7 @@ def post_with_token(w, client, person, org, minter, minted_for):
     return post_record(w, client, person, org, ["patron"], token=token)
 
 
-def put_account(w, client, victim, field_name, current_password=None):
+def put_account(w, client, victim, field_name):
     body = dict(w.user_body[victim])
     if field_name == "password":
         body["password"] = "Taken-Over1"
@@ -327,10 +334,11 @@ def no_session(w, outbox, client):
 def patron_cases():
     for c in CALLERS:
         who = WHO[c]
-        for rec in own_records(c):
+        for rec in PEOPLE.get(c, ()):
             for role in POWER_ROLES:
-                # adding a role one may assign is no gain; which roles one may assign does not change
-                if role in rec.roles or (role in assignable(who) and staff_may(who, "ptrn-update", rec.org, rec.libs, rec.professional)):
+                # adding a role one may assign is no gain (what one may assign does not change)
+                may = role in assignable(who) and staff_may(who, "ptrn-update", rec.org, rec.libs, rec.professional)
+                if role in rec.roles or may:
                     continue
                 yield Case(("PUT", PATRON), c, f"own {rec.org} record + role {role}",
                            partial(put_record, person=c, org=rec.org, change=add_role(role)), record=(c, rec.org))
@@ -351,7 +359,8 @@ def patron_cases():
                            partial(post_record, person="fresh_a", org="A", roles=[role], libs=["a1"]))
         if who.org != "A" or FULL not in who.pro_roles:
             yield Case(("PUT", PATRON), c, "colleague in a1 + library a2",
-                       partial(put_record, person="colleague_a1", org="A", change=add_library), record=("colleague_a1", "A"))
+                       partial(put_record, person="colleague_a1", org="A", change=add_library),
+                       record=("colleague_a1", "A"))
             yield Case(("POST", PATRONS), c, "new pro_read_only record with libraries a1 and a2",
                        partial(post_record, person="fresh_a", org="A", roles=["pro_read_only"], libs=["a1", "a2"]))
         yield Case(("PUT", PATRON), c, "A's system librarian's record given to the caller",
@@ -368,7 +377,8 @@ def patron_cases():
                        partial(post_record, person=person, org=home, roles=["patron"]),
                        unknown=partial(post_record, person=None, org=home, roles=["patron"]))
         if staff_may(who, "ptrn-create", home):
-            minter = next(m for m in ((f"c_{FULL}", "c_pro_user_manager") if home == "A" else ("full_b", "two_orgs")) if m != c)
+            minters = (f"c_{FULL}", "c_pro_user_manager") if home == "A" else ("full_b", "two_orgs")
+            minter = next(m for m in minters if m != c)
             yield Case(("POST", PATRONS), c, f"record for {elsewhere} with a token minted for {minter}",
                        partial(post_with_token, person=elsewhere, org=home, minter=minter, minted_for=elsewhere))
             yield Case(("POST", PATRONS), c, f"record for {elsewhere} with the caller's token for {elsewhere2}",
@@ -404,8 +414,11 @@ def user_cases():
 def permission_cases():
     for c in CALLERS:
         who = WHO[c]
-        yield Case(("PUT", GRANT), c, "grant patron permission-management",
-                   simple("PUT", lambda w: "/api/permissions/roles/patron/actions/permission-management"))
+        # the caller's own role (a patron's when they have none) gets what it lacks
+        role = next(iter(sorted(who.pro_roles)), "patron")
+        action = "org-create" if holds(who, "permission-management") else "permission-management"
+        yield Case(("PUT", GRANT), c, f"grant {role} {action}",
+                   simple("PUT", lambda w, r=role, a=action: f"/api/permissions/roles/{r}/actions/{a}"))
         yield Case(("DELETE", GRANT), c, "revoke patron ptrn-account",
                    simple("DELETE", lambda w: "/api/permissions/roles/patron/actions/ptrn-account"))
         for victim in ("patron_a", "full_a", "patron_b", "admin"):
@@ -413,9 +426,9 @@ def permission_cases():
                 yield Case(("PUT", DENY), c, f"deny ptrn-read to {victim}",
                            simple("PUT", lambda w, v=victim: f"/api/permissions/users/{w.user[v]}/actions/ptrn-read"))
         if c != f"c_{FULL}":  # who set it may lift it
-            yield Case(("DELETE", DENY), c, "lift the deny A set on lib_a_patron_b",
-                       simple("DELETE", lambda w: f"/api/permissions/users/{w.user['lib_a_patron_b']}/actions/ptrn-access"),
-                       harmless=staff_may(who, "permission-management", "B"))
+            yield Case(("DELETE", DENY), c, "lift the deny A set on lib_a_patron_b", simple(
+                "DELETE", lambda w: f"/api/permissions/users/{w.user['lib_a_patron_b']}/actions/ptrn-access"),
+                harmless=staff_may(who, "permission-management", "B"))
     yield Case(("DELETE", DENY), f"c_{FULL}", "lift the deny admin set on oneself",
                simple("DELETE", lambda w: f"/api/permissions/users/{w.user['c_' + FULL]}/actions/ptrn-access"),
                harmless=True)
@@ -435,14 +448,17 @@ def reference_cases():
                 "POST", lambda w: LIBS, lambda w: {"name": "New", "code": "new", "email": "new@library.example.org",
                                                    "organisation": ref("organisations", w.org["B"])}))
         if not staff_may(who, "lib-delete", "A", ("a3",), True):
-            yield Case(("DELETE", LIB), c, "library a3 (nobody's)", simple("DELETE", lambda w: f"/api/libraries/{w.lib['a3']}"))
+            yield Case(("DELETE", LIB), c, "library a3 (nobody's)",
+                       simple("DELETE", lambda w: f"/api/libraries/{w.lib['a3']}"))
         for org in ("A", "B"):
             if not staff_may(who, "org-update", org):
                 yield Case(("PUT", ORG), c, f"organisation {org}", simple(
                     "PUT", lambda w, o=org: f"/api/organisations/{w.org[o]}",
                     lambda w, o=org: {"name": "Taken", "code": f"sec{o.lower()}"}))
-        yield Case(("POST", ORGS), c, "organisation", simple("POST", lambda w: ORGS, lambda w: {"name": "New", "code": "secnew"}))
-        yield Case(("DELETE", ORG), c, "organisation C (empty)", simple("DELETE", lambda w: f"/api/organisations/{w.org['C']}"))
+        yield Case(("POST", ORGS), c, "organisation",
+                   simple("POST", lambda w: ORGS, lambda w: {"name": "New", "code": "secnew"}))
+        yield Case(("DELETE", ORG), c, "organisation C (empty)",
+                   simple("DELETE", lambda w: f"/api/organisations/{w.org['C']}"))
         if not staff_may(who, "ptty-create", "A"):
             yield Case(("POST", PTTYS), c, "patron type in A", simple(
                 "POST", lambda w: PTTYS, lambda w: {"name": "New", "organisation": ref("organisations", w.org["A"])}))
@@ -466,7 +482,8 @@ def reference_cases():
 
 def account_cases():
     yield Case(("POST", "/api/login"), "anonymous", "importer logs in with its password", simple(
-        "POST", lambda w: "/api/login", lambda w: {"login": w.username["importer"], "password": PASSWORD}), check=no_session)
+        "POST", lambda w: "/api/login", lambda w: {"login": w.username["importer"], "password": PASSWORD}),
+        check=no_session)
     yield Case(("POST", "/api/login"), "anonymous", "A's system librarian with a wrong password", simple(
         "POST", lambda w: "/api/login", lambda w: {"login": w.username["full_a"], "password": "Wrong-Pass1"}),
         victim="full_a", check=no_session)
@@ -557,6 +574,12 @@ def _enter(w, client, caller):
 def _me(w, client, caller):
     res = client.get("/api/permissions/me", headers=_headers(w, caller))
     return res.status_code, res.get_json()
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config):
+    # nothing here searches: writes need not wait for the index to refresh
+    return {**app_config, "SEARCH_REFRESH": False}
 
 
 @pytest.fixture(scope="module")

@@ -160,8 +160,9 @@ def test_3_registration_by_bare_user_id_neither_enumerates_nor_leaks_nor_takes_o
     assert answer(attempt) == answer(unknown)
     text = attempt.get_data(as_text=True)
     assert "Enumerated" not in text and "enumerated@example.org" not in text
-    take = client.put(f"/api/users/{victim}", json={**user_body(victim), "email": "attacker@evil.example.org"})
-    nobody = client.put(f"/api/users/{unknown_user_id()}", json={**user_body(victim), "email": "attacker@evil.example.org"})
+    body = {**user_body(victim), "email": "attacker@evil.example.org"}
+    take = client.put(f"/api/users/{victim}", json=body)
+    nobody = client.put(f"/api/users/{unknown_user_id()}", json=body)
     assert take.status_code == 404, answer(take)
     assert answer(take) == answer(nobody)
     assert account_row(victim) == before
@@ -252,7 +253,8 @@ def test_6_the_lookup_answers_no_hit_for_a_cli_admin_as_for_an_unknown_name(clie
     account_user(username, ["admin"], email=email)
     act_as(client, net.full_a)
     res = client.get("/api/users/", query_string={"q": query.format(username=username, email=email)})
-    nobody = client.get("/api/users/", query_string={"q": query.format(username="no-such-name", email="no-such@example.org")})
+    unknown = query.format(username="no-such-name", email="no-such@example.org")
+    nobody = client.get("/api/users/", query_string={"q": unknown})
     assert res.status_code == 200, answer(res)
     assert res.get_json()["hits"] == nobody.get_json()["hits"] == {"total": {"value": 0, "relation": "eq"}, "hits": []}
 
