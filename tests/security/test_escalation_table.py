@@ -208,6 +208,41 @@ def may_deny(c, victim):
     return any(staff_may(c, "permission-management", rec.org) for rec in PEOPLE[victim])
 
 
+OPEN, PASS = None, 0  # the contract leaves the status open (any 4xx) / no refusal yet
+
+
+def gate(c, action, org=None, libs=(), professional=False):
+    """The refusal API.md section 1 fixes before any field is read: 401 (not logged in),
+    403 (the action is missing altogether, or a professional record or library outside
+    the caller's libraries), 404 (outside the caller's organisation); PASS when the
+    caller gets past it; OPEN for the token-only importer ("nothing else": no status)."""
+    if c.name == "anonymous":
+        return 401
+    if c.name == "importer":
+        return OPEN
+    if not holds(c, action):
+        return 403
+    if org is None:
+        return PASS
+    if org != c.org:
+        return 404
+    if action.rsplit("-", 1)[1] in WRITES and professional and not (FULL in c.pro_roles or c.libs & set(libs)):
+        return 403  # a professional record or a library outside the caller's libraries
+    return PASS
+
+
+def create_gate(c, org, libs=(), professional=False):
+    """``gate`` of a new patron record: outside the caller's organisation, whether the
+    scope (404) or the registration rule (alike an unknown user id) answers first is open."""
+    refusal = gate(c, "ptrn-create", org, libs, professional)
+    return OPEN if refusal == 404 else refusal
+
+
+def then(refusal, status):
+    """The gate's refusal, else the status of the rule the attempt breaks."""
+    return status if refusal == PASS else refusal
+
+
 # --- cases ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Request:
@@ -224,6 +259,7 @@ class Case:
     build: object  # (world, client) -> Request
     victim: str | None = None  # must still log in with the old password
     record: tuple | None = None  # (person, org): that record's row must be unchanged
+    status: int | None = OPEN  # the refusal API.md fixes (OPEN: any 4xx)
     harmless: bool = False  # the contract leaves the status open: any non-5xx, but nothing may change
     unknown: object = None  # (world, client) -> Request for an unknown user id: must answer alike
     check: object = None  # (world, outbox, client) -> [problems]
@@ -335,47 +371,59 @@ def patron_cases():
     for c in CALLERS:
         who = WHO[c]
         for rec in PEOPLE.get(c, ()):
+            # the caller's own record is visible to them: a refusal there is not a 404
+            own = gate(who, "ptrn-update", rec.org, rec.libs, rec.professional)
+            own = OPEN if own == 404 else own
             for role in POWER_ROLES:
                 # adding a role one may assign is no gain (what one may assign does not change)
                 may = role in assignable(who) and staff_may(who, "ptrn-update", rec.org, rec.libs, rec.professional)
                 if role in rec.roles or may:
                     continue
                 yield Case(("PUT", PATRON), c, f"own {rec.org} record + role {role}",
-                           partial(put_record, person=c, org=rec.org, change=add_role(role)), record=(c, rec.org))
+                           partial(put_record, person=c, org=rec.org, change=add_role(role)), record=(c, rec.org),
+                           status=then(own, 400))
             if rec.professional and not (FULL in rec.roles):
                 yield Case(("PUT", PATRON), c, f"own {rec.org} record + library {OTHER_LIBRARY[rec.org]}",
-                           partial(put_record, person=c, org=rec.org, change=add_library), record=(c, rec.org))
+                           partial(put_record, person=c, org=rec.org, change=add_library), record=(c, rec.org),
+                           status=then(own, OPEN))
             yield Case(("PUT", PATRON), c, f"own {rec.org} record moved to {OTHER_ORG[rec.org]}",
-                       partial(put_record, person=c, org=rec.org, change=move_organisation), record=(c, rec.org))
+                       partial(put_record, person=c, org=rec.org, change=move_organisation), record=(c, rec.org),
+                       status=then(own, 400))
         colleague = PEOPLE["colleague_a1"][0]
+        to_colleague = gate(who, "ptrn-update", "A", colleague.libs, True)
         for role in POWER_ROLES:
             if not (role in assignable(who) and staff_may(who, "ptrn-update", "A", colleague.libs, True)):
                 yield Case(("PUT", PATRON), c, f"colleague in a1 + role {role}",
                            partial(put_record, person="colleague_a1", org="A", change=add_role(role)),
-                           record=("colleague_a1", "A"))
+                           record=("colleague_a1", "A"), status=then(to_colleague, 400))
             new = Rec("A", (role,), ("a1",))
             if not (role in assignable(who) and staff_may(who, "ptrn-create", "A", new.libs, new.professional)):
                 yield Case(("POST", PATRONS), c, f"new record of a registration in progress in A with role {role}",
-                           partial(post_record, person="fresh_a", org="A", roles=[role], libs=["a1"]))
+                           partial(post_record, person="fresh_a", org="A", roles=[role], libs=["a1"]),
+                           status=then(create_gate(who, "A", new.libs, new.professional), 400))
         if who.org != "A" or FULL not in who.pro_roles:
             yield Case(("PUT", PATRON), c, "colleague in a1 + library a2",
                        partial(put_record, person="colleague_a1", org="A", change=add_library),
-                       record=("colleague_a1", "A"))
+                       record=("colleague_a1", "A"), status=then(to_colleague, OPEN))
             yield Case(("POST", PATRONS), c, "new pro_read_only record with libraries a1 and a2",
-                       partial(post_record, person="fresh_a", org="A", roles=["pro_read_only"], libs=["a1", "a2"]))
+                       partial(post_record, person="fresh_a", org="A", roles=["pro_read_only"], libs=["a1", "a2"]),
+                       status=then(create_gate(who, "A", ("a1", "a2"), True), OPEN))
         yield Case(("PUT", PATRON), c, "A's system librarian's record given to the caller",
-                   partial(put_record, person="full_a", org="A", change=give_to(c)), record=("full_a", "A"))
+                   partial(put_record, person="full_a", org="A", change=give_to(c)), record=("full_a", "A"),
+                   status=then(gate(who, "ptrn-update", "A", ("a1",), True), 400))
         # registering a person who exists elsewhere needs their identifier (the registration token)
         home = who.org or "A"
         if home == "A":
             yield Case(("POST", PATRONS), c, "record in B of a registration in progress in A",
-                       partial(post_record, person="fresh_a", org="B", roles=["patron"]))
+                       partial(post_record, person="fresh_a", org="B", roles=["patron"]),
+                       status=then(create_gate(who, "B"), OPEN))
         elsewhere, elsewhere2 = ("patron_b", "patron_b2") if home == "A" else ("patron_a", "colleague_a1")
         fresh_elsewhere = "fresh_b" if home == "A" else "fresh_a"
         for person in (elsewhere, fresh_elsewhere):
             yield Case(("POST", PATRONS), c, f"record in {home} for {person} by bare user_id",
                        partial(post_record, person=person, org=home, roles=["patron"]),
-                       unknown=partial(post_record, person=None, org=home, roles=["patron"]))
+                       unknown=partial(post_record, person=None, org=home, roles=["patron"]),
+                       status=then(create_gate(who, home), OPEN))
         if staff_may(who, "ptrn-create", home):
             minters = (f"c_{FULL}", "c_pro_user_manager") if home == "A" else ("full_b", "two_orgs")
             minter = next(m for m in minters if m != c)
@@ -386,49 +434,76 @@ def patron_cases():
         for person in ("full_a", "staff_a2", "colleague_a1", "patron_b", "lib_a_patron_b"):
             rec = PEOPLE[person][0]
             if not manages(who, rec, "ptrn-delete"):
+                # every role of the record must be one the caller may manage (403 otherwise)
                 yield Case(("DELETE", PATRON), c, f"delete {person}'s {rec.org} record",
                            simple("DELETE", lambda w, p=person, o=rec.org: f"/api/patrons/{w.pid[p, o]}"),
-                           victim=person, record=(person, rec.org))
+                           victim=person, record=(person, rec.org),
+                           status=then(gate(who, "ptrn-delete", rec.org, rec.libs, rec.professional), 403))
 
 
 ACCOUNT_VICTIMS = ("full_a", "lib_a_patron_b", "patron_ab", "staff_a2", "patron_b", "fresh_b", "admin")
 ACCOUNT_FIELDS = ("password", "email", "username")
 
 
+def visible(c, victim):
+    """API.md section 2: librarians see a person with a record in their organisation (or
+    a person without records whom their organisation registered)."""
+    if victim in ACCOUNTS:
+        return False
+    records = PEOPLE[victim] or (Rec(PEOPLE[CREATED_BY[victim]][0].org, ()),)
+    return any(rec.org == c.org for rec in records)
+
+
+def account_refusal(c, victim):
+    if victim in ACCOUNTS:
+        return OPEN  # a CLI account has no personal data: which check answers first is open
+    refusal = gate(c, "ptrn-update")
+    if refusal != PASS:
+        return refusal
+    return OPEN if visible(c, victim) else 404  # visible: refused by the take-over rule, status open
+
+
 def user_cases():
     for c, victim, name in product(CALLERS, ACCOUNT_VICTIMS, ACCOUNT_FIELDS):
         if c != victim and not may_change_account(WHO[c], victim):
             yield Case(("PUT", USER), c, f"{name} of {victim}", partial(put_account, victim=victim, field_name=name),
-                       victim=victim)
+                       victim=victim, status=account_refusal(WHO[c], victim))
     for c, name in product(CALLERS, ACCOUNT_FIELDS):
-        if c != "anonymous":  # one's own account, without current_password
+        if c != "anonymous":  # one's own account, without current_password: 400 naming it
             yield Case(("PUT", USER), c, f"own {name} without current_password",
-                       partial(put_account, victim=c, field_name=name), victim=None if c in ACCOUNTS else c)
+                       partial(put_account, victim=c, field_name=name), victim=None if c in ACCOUNTS else c,
+                       status=OPEN if c in ACCOUNTS else 400)
     for c in CALLERS:
-        if not staff_may(WHO[c], "ptrn-create", WHO[c].org or "A"):
-            yield Case(("POST", USERS), c, "create a user", simple("POST", lambda w: USERS, lambda w: user_data()))
+        who = WHO[c]
+        if not staff_may(who, "ptrn-create", who.org or "A"):
+            yield Case(("POST", USERS), c, "create a user", simple("POST", lambda w: USERS, lambda w: user_data()),
+                       status=then(gate(who, "ptrn-create"), 403))
         yield Case(("DELETE", USER), c, "erase a registration in progress",
-                   simple("DELETE", lambda w: f"/api/users/{w.user['fresh_a']}"))
+                   simple("DELETE", lambda w: f"/api/users/{w.user['fresh_a']}"),
+                   status={"anonymous": 401, "importer": OPEN}.get(c, 403))
 
 
 def permission_cases():
     for c in CALLERS:
         who = WHO[c]
+        network = {"anonymous": 401, "importer": OPEN}.get(c, 403)  # the matrix: admin and superuser only
         # the caller's own role (a patron's when they have none) gets what it lacks
         role = next(iter(sorted(who.pro_roles)), "patron")
         action = "org-create" if holds(who, "permission-management") else "permission-management"
         yield Case(("PUT", GRANT), c, f"grant {role} {action}",
-                   simple("PUT", lambda w, r=role, a=action: f"/api/permissions/roles/{r}/actions/{a}"))
+                   simple("PUT", lambda w, r=role, a=action: f"/api/permissions/roles/{r}/actions/{a}"), status=network)
         yield Case(("DELETE", GRANT), c, "revoke patron ptrn-account",
-                   simple("DELETE", lambda w: "/api/permissions/roles/patron/actions/ptrn-account"))
+                   simple("DELETE", lambda w: "/api/permissions/roles/patron/actions/ptrn-account"), status=network)
         for victim in ("patron_a", "full_a", "patron_b", "admin"):
             if not may_deny(who, victim):
                 yield Case(("PUT", DENY), c, f"deny ptrn-read to {victim}",
-                           simple("PUT", lambda w, v=victim: f"/api/permissions/users/{w.user[v]}/actions/ptrn-read"))
+                           simple("PUT", lambda w, v=victim: f"/api/permissions/users/{w.user[v]}/actions/ptrn-read"),
+                           status=then(gate(who, "permission-management"), 404))
         if c != f"c_{FULL}":  # who set it may lift it
+            other_org = staff_may(who, "permission-management", "B")
             yield Case(("DELETE", DENY), c, "lift the deny A set on lib_a_patron_b", simple(
                 "DELETE", lambda w: f"/api/permissions/users/{w.user['lib_a_patron_b']}/actions/ptrn-access"),
-                harmless=staff_may(who, "permission-management", "B"))
+                harmless=other_org, status=OPEN if other_org else then(gate(who, "permission-management"), 403))
     yield Case(("DELETE", DENY), f"c_{FULL}", "lift the deny admin set on oneself",
                simple("DELETE", lambda w: f"/api/permissions/users/{w.user['c_' + FULL]}/actions/ptrn-access"),
                harmless=True)
@@ -439,57 +514,68 @@ def reference_cases():
         who = WHO[c]
         if not staff_may(who, "lib-update", "A", ("a2",), True):
             yield Case(("PUT", LIB), c, "library a2", simple(
-                "PUT", lambda w: f"/api/libraries/{w.lib['a2']}", lambda w: library_body(w, "a2", name="Taken")))
+                "PUT", lambda w: f"/api/libraries/{w.lib['a2']}", lambda w: library_body(w, "a2", name="Taken")),
+                status=gate(who, "lib-update", "A", ("a2",), True))
         yield Case(("PUT", LIB), c, "library a1 moved to B", simple(
             "PUT", lambda w: f"/api/libraries/{w.lib['a1']}",
-            lambda w: library_body(w, "a1", organisation=ref("organisations", w.org["B"]))))
+            lambda w: library_body(w, "a1", organisation=ref("organisations", w.org["B"]))),
+            status=then(gate(who, "lib-update", "A", ("a1",), True), 400))
         if not staff_may(who, "lib-create", "B"):
             yield Case(("POST", LIBS), c, "library in B", simple(
                 "POST", lambda w: LIBS, lambda w: {"name": "New", "code": "new", "email": "new@library.example.org",
-                                                   "organisation": ref("organisations", w.org["B"])}))
+                                                   "organisation": ref("organisations", w.org["B"])}),
+                status=gate(who, "lib-create", "B"))
         if not staff_may(who, "lib-delete", "A", ("a3",), True):
             yield Case(("DELETE", LIB), c, "library a3 (nobody's)",
-                       simple("DELETE", lambda w: f"/api/libraries/{w.lib['a3']}"))
+                       simple("DELETE", lambda w: f"/api/libraries/{w.lib['a3']}"),
+                       status=gate(who, "lib-delete", "A", ("a3",), True))
         for org in ("A", "B"):
             if not staff_may(who, "org-update", org):
                 yield Case(("PUT", ORG), c, f"organisation {org}", simple(
                     "PUT", lambda w, o=org: f"/api/organisations/{w.org[o]}",
-                    lambda w, o=org: {"name": "Taken", "code": f"sec{o.lower()}"}))
+                    lambda w, o=org: {"name": "Taken", "code": f"sec{o.lower()}"}), status=gate(who, "org-update", org))
         yield Case(("POST", ORGS), c, "organisation",
-                   simple("POST", lambda w: ORGS, lambda w: {"name": "New", "code": "secnew"}))
+                   simple("POST", lambda w: ORGS, lambda w: {"name": "New", "code": "secnew"}),
+                   status=then(gate(who, "org-create"), 403))
         yield Case(("DELETE", ORG), c, "organisation C (empty)",
-                   simple("DELETE", lambda w: f"/api/organisations/{w.org['C']}"))
+                   simple("DELETE", lambda w: f"/api/organisations/{w.org['C']}"), status=then(gate(who, "org-delete"), 403))
         if not staff_may(who, "ptty-create", "A"):
             yield Case(("POST", PTTYS), c, "patron type in A", simple(
-                "POST", lambda w: PTTYS, lambda w: {"name": "New", "organisation": ref("organisations", w.org["A"])}))
+                "POST", lambda w: PTTYS, lambda w: {"name": "New", "organisation": ref("organisations", w.org["A"])}),
+                status=gate(who, "ptty-create", "A"))
         if not staff_may(who, "ptty-update", "B"):
             yield Case(("PUT", PTTY), c, "patron type of B", simple(
                 "PUT", lambda w: f"/api/patron_types/{w.ptype['B']}",
-                lambda w: {"name": "Taken", "organisation": ref("organisations", w.org["B"])}))
+                lambda w: {"name": "Taken", "organisation": ref("organisations", w.org["B"])}),
+                status=gate(who, "ptty-update", "B"))
         yield Case(("PUT", PTTY), c, "patron type of A moved to B", simple(
             "PUT", lambda w: f"/api/patron_types/{w.ptype['A']}",
-            lambda w: {"name": "Standard", "organisation": ref("organisations", w.org["B"])}))
+            lambda w: {"name": "Standard", "organisation": ref("organisations", w.org["B"])}),
+            status=then(gate(who, "ptty-update", "A"), 400))
         if not staff_may(who, "ptty-delete", "B"):
             yield Case(("DELETE", PTTY), c, "unused patron type of B",
-                       simple("DELETE", lambda w: f"/api/patron_types/{w.ptype['B-unused']}"))
+                       simple("DELETE", lambda w: f"/api/patron_types/{w.ptype['B-unused']}"),
+                       status=gate(who, "ptty-delete", "B"))
         if not staff_may(who, "access-circulation", "A"):
             yield Case(("POST", HISTORY), c, "history of patron_a", simple(
-                "POST", lambda w: f"/api/patrons/{w.pid['patron_a', 'A']}/history", lambda w: history_body(w, "A")))
+                "POST", lambda w: f"/api/patrons/{w.pid['patron_a', 'A']}/history", lambda w: history_body(w, "A")),
+                status=gate(who, "access-circulation", "A"))
         if not staff_may(who, "access-circulation", "B"):
             yield Case(("POST", HISTORY + "/"), c, "history of patron_b", simple(
-                "POST", lambda w: f"/api/patrons/{w.pid['patron_b', 'B']}/history/", lambda w: history_body(w, "B")))
+                "POST", lambda w: f"/api/patrons/{w.pid['patron_b', 'B']}/history/", lambda w: history_body(w, "B")),
+                status=gate(who, "access-circulation", "B"))
 
 
 def account_cases():
     yield Case(("POST", "/api/login"), "anonymous", "importer logs in with its password", simple(
         "POST", lambda w: "/api/login", lambda w: {"login": w.username["importer"], "password": PASSWORD}),
-        check=no_session)
+        check=no_session, status=400)
     yield Case(("POST", "/api/login"), "anonymous", "A's system librarian with a wrong password", simple(
         "POST", lambda w: "/api/login", lambda w: {"login": w.username["full_a"], "password": "Wrong-Pass1"}),
-        victim="full_a", check=no_session)
+        victim="full_a", check=no_session, status=400)
     yield Case(("POST", "/api/password/reset"), "anonymous", "forged token", simple(
         "POST", lambda w: "/api/password/reset", lambda w: {"token": "forged.token.value", "password": "Taken-Over1"}),
-        victim="full_a")
+        victim="full_a", status=400)
     for c in ("anonymous", "c_patron"):
         yield Case(("POST", "/api/password/forgot"), c, "reset link to patron_a's additional communication email",
                    simple("POST", lambda w: "/api/password/forgot", lambda w: {"email": EXTRA_EMAIL}),
@@ -536,6 +622,7 @@ EXEMPT = {
     ("POST", "/api/logout"): "ends the caller's own session; takes no identifier",
     ("POST", "/api/user/password/validate"): "checks a string against the policy; stores nothing",
 }
+assert all(case.status != PASS for case in CASES), "a case without the refusal it must get"
 ROUTES = {case.route for case in CASES}
 TABLE = {route: [case for case in CASES if case.route == route] for route in sorted(ROUTES)}
 
@@ -636,7 +723,9 @@ def test_escalation_is_refused_and_changes_nothing(app, client, world, case):
     body = res.get_json(silent=True)
     problems = []
     if status >= 500 or (not case.harmless and not 400 <= status < 500):
-        problems.append(f"answered {status} {body}, expected a refusal (4xx)")
+        problems.append(f"answered {status} {body}, expected a refusal ({case.status or '4xx'})")
+    elif case.status is not None and status != case.status:
+        problems.append(f"refused with {status} {body}, API.md says {case.status}")
     if case.unknown is not None:
         unknown = case.unknown(w, client)
         other = client.open(unknown.url, method=unknown.method, json=unknown.json, headers=_headers(w, case.caller))
