@@ -218,7 +218,7 @@ def set_deny(identity, user_id, action, denied, uow=None):
         mine = mine.filter_by(organisation_pid=scope)
     existing = mine.all()
     before = {"denied": any(d.organisation_pid == scope for d in existing)}
-    result = {"user_id": user_id, "action": action, "denied": denied, "organisation": organisation_pid}
+    result = {"user_id": user_id, "action": action, "denied": denied}
     if denied and not before["denied"]:
         try:
             with db.session.begin_nested():
