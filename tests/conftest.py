@@ -37,6 +37,30 @@ def app_config():
 
 
 @pytest.fixture(scope="module")
+def database(appctx):
+    """pytest-invenio's ``database``, but first dropping what an interrupted run left: a
+    table of an older schema would survive ``create_all`` and fail every test."""
+    from sqlalchemy_utils.functions import create_database, database_exists
+
+    url = _db.engine.url.render_as_string(hide_password=False)
+    if not database_exists(url):
+        create_database(url)
+    if _db.engine.name == "postgresql":
+        from sqlalchemy.ext.compiler import compiles
+        from sqlalchemy.schema import CreateTable
+
+        @compiles(CreateTable)
+        def _unlogged(element, compiler, **kwargs):
+            return compiler.visit_create_table(element).replace("CREATE TABLE ", "CREATE UNLOGGED TABLE ")
+
+    _db.drop_all()
+    _db.create_all()
+    yield _db
+    _db.session.remove()
+    _db.drop_all()
+
+
+@pytest.fixture(scope="module")
 def search(appctx):
     """Our own indexes (pytest-invenio's fixture wants invenio-search)."""
     current_search.delete()
