@@ -9,7 +9,6 @@ from rero_ils_users.accounts import service
 from tests.helpers import login as session_login
 
 PASSWORD = "Strong-Pass1"
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 
 
 @pytest.fixture(scope="module")

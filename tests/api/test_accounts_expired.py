@@ -4,14 +4,12 @@ librarian moves an expiration date forward (no job run needed)."""
 
 from datetime import date, datetime, timedelta
 
-import pytest
 from invenio_db import db
 
 from rero_ils_users.accounts import service
 from rero_ils_users.accounts.models import User
 from tests.helpers import PASSWORD, login, logout, make_library, make_org, make_person
 
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 PAST = (date.today() - timedelta(days=3)).isoformat()
 FUTURE = (date.today() + timedelta(days=300)).isoformat()
 

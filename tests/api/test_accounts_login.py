@@ -4,7 +4,6 @@ the real PostgreSQL and Redis; time travel with time-machine, never sleeps."""
 import logging
 from datetime import datetime, timedelta, timezone
 
-import pytest
 import time_machine
 from invenio_db import db
 
@@ -12,7 +11,6 @@ from rero_ils_users.accounts import lockout, service
 from rero_ils_users.accounts.models import User
 
 PASSWORD = "Secret123"
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 
 
 def account(username="alice", email="Alice.Smith@example.org", roles=()):

@@ -14,7 +14,6 @@ from tests.helpers import make_org, make_person
 
 PASSWORD = "Secret123"
 NEW_PASSWORD = "Brand-New-42"
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 
 
 @pytest.fixture(scope="module")

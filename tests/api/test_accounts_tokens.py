@@ -12,7 +12,6 @@ from rero_ils_users.accounts.models import ApiToken, User
 from rero_ils_users.permissions import policy
 from rero_ils_users.permissions.needs import person_of
 
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 PASSWORD = "Strong-Pass1"
 
 

@@ -21,8 +21,6 @@ from rero_ils_users.records.search import current_search
 from rero_ils_users.users.api import UserRecord
 from tests.helpers import make_library, make_org, make_patron_type, make_person
 
-pytestmark = pytest.mark.usefixtures("clean")
-
 
 @pytest.fixture()
 def runner(app):

@@ -14,8 +14,6 @@ from rero_ils_users.users.api import UserRecord
 from rero_ils_users.users.service import users
 from tests.helpers import login, logout, make_library, make_org, make_person, ref
 
-pytestmark = pytest.mark.usefixtures("clean")
-
 
 @pytest.fixture()
 def desk():

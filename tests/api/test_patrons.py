@@ -6,8 +6,6 @@ import pytest
 
 from tests.helpers import login, make_library, make_org, make_patron_type, make_person, make_user, record_data, ref
 
-pytestmark = pytest.mark.usefixtures("clean")
-
 
 @pytest.fixture()
 def org1(client):

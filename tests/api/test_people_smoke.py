@@ -1,8 +1,5 @@
-import pytest
 
 from tests.helpers import login, make_library, make_org, make_patron_type, make_person, record_data, user_data
-
-pytestmark = pytest.mark.usefixtures("clean")
 
 
 def test_librarian_registers_a_patron(client):

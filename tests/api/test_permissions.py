@@ -11,7 +11,6 @@ from rero_ils_users.permissions import matrix
 from rero_ils_users.permissions.models import PermissionAudit
 from tests.helpers import PASSWORD, login, logout, make_library, make_org, make_patron_type, make_person
 
-pytestmark = pytest.mark.usefixtures("clean")
 _n = count()
 
 

@@ -9,7 +9,6 @@ from rero_ils_users.accounts import service as accounts
 from rero_ils_users.records.search import SearchIndexes
 from tests.helpers import PASSWORD, login, make_library, make_org, make_person
 
-pytestmark = pytest.mark.usefixtures("clean")
 _n = count()
 
 

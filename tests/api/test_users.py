@@ -4,8 +4,6 @@ import pytest
 
 from tests.helpers import PASSWORD, login, logout, make_library, make_org, make_person, make_user, user_data
 
-pytestmark = pytest.mark.usefixtures("clean")
-
 
 @pytest.fixture()
 def desk(client):

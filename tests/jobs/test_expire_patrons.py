@@ -19,8 +19,6 @@ from tests.helpers import PASSWORD, make_library, make_org, make_person, ref
 EXPIRES = date(2027, 3, 10)
 DAY = timedelta(days=1)
 
-pytestmark = pytest.mark.usefixtures("mails")
-
 
 @pytest.fixture()
 def org():
