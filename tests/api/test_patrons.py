@@ -4,18 +4,26 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.helpers import login, make_library, make_org, make_patron_type, make_person, make_user, record_data, ref
+from tests.helpers import (
+    login,
+    logout,
+    make_desk,
+    make_library,
+    make_org,
+    make_patron_type,
+    make_person,
+    make_user,
+    record_data,
+    ref,
+)
 
 
 @pytest.fixture()
 def org1(client):
-    org = make_org()
-    lib = make_library(org, email="desk@lib1.example.org")
-    lib2 = make_library(org, email="desk@lib2.example.org")
-    ptype = make_patron_type(org)
-    full, full_pid = make_person(org, ["pro_full_permissions"], libraries=[lib])
-    login(client, full)
-    return {"org": org, "lib": lib, "lib2": lib2, "ptype": ptype, "full": full, "full_pid": full_pid}
+    desk = make_desk(client, ptype=True, email="desk@lib1.example.org")
+    lib2 = make_library(desk.org, email="desk@lib2.example.org")
+    return {"org": desk.org, "lib": desk.lib, "lib2": lib2, "ptype": desk.ptype, "full": desk.librarian,
+            "full_pid": desk.librarian_pid}
 
 
 def fields(res):
@@ -303,8 +311,6 @@ def test_me_hides_staff_notes_and_embeds_names(client, org1):
     assert hit["organisation"]["name"].startswith("Network") and hit["patron"]["type"]["name"] == "Standard"
     login(client, org1["full"])
     assert client.get("/api/patrons/me").status_code == 403
-    from tests.helpers import logout
-
     logout(client)
     assert client.get("/api/patrons/me").status_code == 401
 

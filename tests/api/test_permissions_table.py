@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 import pytest
-from invenio_db import db
 
-from rero_ils_users.accounts import service as accounts
 from rero_ils_users.libraries.service import libraries
 from rero_ils_users.organisations.service import organisations
 from rero_ils_users.patron_types.service import patron_types
@@ -28,9 +26,9 @@ from rero_ils_users.permissions import service as permissions
 from rero_ils_users.permissions.needs import ANONYMOUS, system_identity
 from rero_ils_users.users.service import users
 from tests.helpers import (
-    PASSWORD,
     login,
     logout,
+    make_account,
     make_library,
     make_org,
     make_patron_type,
@@ -164,8 +162,7 @@ def world(app, clean_module):
     w["full_a"] = make_person(a, ["pro_full_permissions"], libraries=[w["a1"]])
     w["full_b"] = make_person(b, ["pro_full_permissions"], libraries=[w["b1"]])
     w["no_record"] = make_user()
-    yield w
-    db.session.rollback()
+    return w
 
 
 def make_caller(world, name, spec):
@@ -181,9 +178,7 @@ def make_caller(world, name, spec):
         c.patron_org = world["a"] if "patron" in roles else None
         c.libs = {world["a1"]} if pro else set()
     elif "account" in spec:
-        account = accounts.create_account(f"tbl{next(_n)}", PASSWORD, roles=spec["account"])
-        db.session.commit()
-        c.user_id, c.account_roles = account.id, set(spec["account"])
+        c.user_id, c.account_roles = make_account(*spec["account"]), set(spec["account"])
     return c
 
 
