@@ -76,9 +76,8 @@ def _truncate():
     _db.session.commit()
 
 
-@pytest.fixture()
-def clean(app):
-    """Empty tables and indexes, then the default matrix: each test starts alike.
+def _empty_everything():
+    """Empty tables and indexes, then the default matrix.
 
     Pid counters are not reset: a pid is never reused, as in production (the
     index keeps versioned tombstones of deleted documents for a while)."""
@@ -89,6 +88,22 @@ def clean(app):
     )
     matrix.load_defaults()
     _db.session.commit()
+
+
+@pytest.fixture()
+def clean(app):
+    """Each test starts alike: empty tables and indexes, the default matrix.
+    Every API and job test has it (the ``fresh`` fixtures of tests/api and tests/jobs)."""
+    _empty_everything()
+    yield
+    _db.session.rollback()
+
+
+@pytest.fixture(scope="module")
+def clean_module(app):
+    """``clean`` once for a whole module, for data that is built once per module
+    (tests/api/test_permissions_table.py)."""
+    _empty_everything()
     yield
     _db.session.rollback()
 

@@ -1,9 +1,11 @@
 """Builders for test data, through the real services (with the system identity)."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from invenio_db import db
 
+from rero_ils_users.accounts import service as accounts
 from rero_ils_users.accounts.models import User
 from rero_ils_users.libraries.service import libraries
 from rero_ils_users.organisations.service import organisations
@@ -95,6 +97,48 @@ def make_person(org, roles=("patron",), libraries=(), ptype=None, user_id=None, 
         ptype = make_patron_type(org)
     record = patrons.create(system_identity(), record_data(user_id, org, roles, libraries, ptype, **patron_fields))
     return user_id, record.pid
+
+
+def make_account(*roles, username=None, email=None, password=PASSWORD):
+    """An account with account-level roles only, no personal data (as the CLI's
+    ``users create`` makes it): its user id."""
+    account = accounts.create_account(username or f"account{_next()}", password, email=email, roles=roles)
+    db.session.commit()
+    return account.id
+
+
+def promote(user_id, *roles):
+    """Give a person (user record and account) account-level roles too."""
+    account = db.session.get(User, user_id)
+    account.roles = list(account.roles) + [accounts.role_named(role) for role in roles]
+    db.session.commit()
+    return user_id
+
+
+@dataclass
+class Desk:
+    org: str
+    lib: str
+    ptype: str | None
+    librarian: int  # user id
+    librarian_pid: str
+
+
+def make_desk(client=None, roles=("pro_full_permissions",), ptype=False, email=None):
+    """An organisation, one library (``email``: its address) and a librarian with
+    ``roles`` there, logged into ``client`` when given; with ``ptype``, a patron type too."""
+    org = make_org()
+    lib = make_library(org, email=email)
+    ptype = make_patron_type(org) if ptype else None
+    librarian, librarian_pid = make_person(org, roles, libraries=[lib])
+    if client is not None:
+        login(client, librarian)
+    return Desk(org, lib, ptype, librarian, librarian_pid)
+
+
+def post_login(client, username, password=PASSWORD):
+    """A login through the API (``POST /api/login``), password and all."""
+    return client.post("/api/login", json={"login": username, "password": password})
 
 
 def login(client, user_id):

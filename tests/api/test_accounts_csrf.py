@@ -3,13 +3,11 @@ signed cookies by default, Redis (Flask-Session) when ``SESSION_REDIS_URL`` is s
 
 import pytest
 import redis
-from invenio_db import db
 
-from rero_ils_users.accounts import service
 from tests.helpers import login as session_login
+from tests.helpers import make_account, post_login
 
 PASSWORD = "Strong-Pass1"
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 
 
 @pytest.fixture(scope="module")
@@ -18,13 +16,11 @@ def app_config(app_config):
 
 
 def superuser():
-    user = service.create_account("root", PASSWORD, email="root@example.org", roles=["superuser"])
-    db.session.commit()
-    return user.id
+    return make_account("superuser", username="root", email="root@example.org", password=PASSWORD)
 
 
 def log_in(client):
-    res = client.post("/api/login", json={"login": "root", "password": PASSWORD})
+    res = post_login(client, "root", PASSWORD)
     assert res.status_code == 200, res.get_json()
     return res.get_json()["csrf_token"]
 
@@ -81,13 +77,13 @@ def test_redis_sessions_are_shared_by_workers_and_end_with_logout(create_app, ap
     first, second = create_app(**config), create_app(**config)
     user_id = superuser()
     one, two = first.test_client(), second.test_client()
-    res = one.post("/api/login", json={"login": "root", "password": PASSWORD})
+    res = post_login(one, "root", PASSWORD)
     assert res.status_code == 200
     sid = one.get_cookie("session").value
     store = redis.Redis.from_url(url)
     assert store.exists(f"rero-ils-users:session:{sid}")
     # logging in again gives a new session id and drops the old one (no fixation)
-    assert one.post("/api/login", json={"login": "root", "password": PASSWORD}).status_code == 200
+    assert post_login(one, "root", PASSWORD).status_code == 200
     assert one.get_cookie("session").value != sid and not store.exists(f"rero-ils-users:session:{sid}")
     sid = one.get_cookie("session").value
     two.set_cookie("session", sid)

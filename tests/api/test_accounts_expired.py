@@ -4,14 +4,11 @@ librarian moves an expiration date forward (no job run needed)."""
 
 from datetime import date, datetime, timedelta
 
-import pytest
 from invenio_db import db
 
-from rero_ils_users.accounts import service
 from rero_ils_users.accounts.models import User
-from tests.helpers import PASSWORD, login, logout, make_library, make_org, make_person
+from tests.helpers import login, logout, make_desk, make_library, make_org, make_person, post_login, promote
 
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 PAST = (date.today() - timedelta(days=3)).isoformat()
 FUTURE = (date.today() + timedelta(days=300)).isoformat()
 
@@ -22,15 +19,9 @@ def mark_expired(user_id):
     db.session.commit()
 
 
-def post_login(client, username, password=PASSWORD):
-    return client.post("/api/login", json={"login": username, "password": password})
-
-
 def test_expired_patron_is_refused_until_a_librarian_extends_the_date(client):
-    org = make_org()
-    lib = make_library(org)
-    librarian, _ = make_person(org, ["pro_full_permissions"], libraries=[lib])
-    user_id, pid = make_person(org, ["patron"], user={"username": "pat"}, expiration_date=PAST)
+    desk = make_desk()
+    user_id, pid = make_person(desk.org, ["patron"], user={"username": "pat"}, expiration_date=PAST)
     assert post_login(client, "pat").status_code == 200  # the job has not seen it yet
     client.post("/api/logout")
     mark_expired(user_id)
@@ -40,7 +31,7 @@ def test_expired_patron_is_refused_until_a_librarian_extends_the_date(client):
     # a wrong password says nothing about the account's state
     assert post_login(client, "pat", "Wrong1234").get_json()["message"] == "INVALID_USER_OR_PASSWORD"
 
-    login(client, librarian)
+    login(client, desk.librarian)
     record = client.get(f"/api/patrons/{pid}").get_json()
     metadata = record["metadata"]
     metadata["patron"]["expiration_date"] = FUTURE
@@ -68,7 +59,6 @@ def test_one_valid_patron_record_or_a_staff_role_keeps_the_account_open(client):
     client.post("/api/logout")
 
     admin_id, _ = make_person(first, ["patron"], user={"username": "netadmin"}, expiration_date=PAST)
-    admin = db.session.get(User, admin_id)
-    admin.roles.append(service.role_named("admin"))
+    promote(admin_id, "admin")
     mark_expired(admin_id)
     assert post_login(client, "netadmin").status_code == 200

@@ -4,25 +4,16 @@ the real PostgreSQL and Redis; time travel with time-machine, never sleeps."""
 import logging
 from datetime import datetime, timedelta, timezone
 
-import pytest
 import time_machine
 from invenio_db import db
 
-from rero_ils_users.accounts import lockout, service
+from rero_ils_users.accounts import lockout
 from rero_ils_users.accounts.models import User
-
-PASSWORD = "Secret123"
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
+from tests.helpers import PASSWORD, make_account, post_login
 
 
-def account(username="alice", email="Alice.Smith@example.org", roles=()):
-    user = service.create_account(username, PASSWORD, email=email, roles=roles)
-    db.session.commit()
-    return user.id
-
-
-def post_login(client, login, password=PASSWORD):
-    return client.post("/api/login", json={"login": login, "password": password})
+def account(username="alice", email="Alice.Smith@example.org"):
+    return make_account(username=username, email=email)
 
 
 def test_login_with_username_then_email_any_case(client):

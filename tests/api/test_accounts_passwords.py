@@ -1,14 +1,10 @@
 """The password policy on every path: the validate and generate endpoints, the
 CLI, the reset (test_accounts_reset.py) and Flask-Security's own PasswordUtil."""
 
-import pytest
-
 from rero_ils_users.accounts import cli as accounts_cli
 from rero_ils_users.accounts.models import User
 from rero_ils_users.accounts.passwords import policy_errors
 from tests.helpers import login, make_library, make_org, make_person
-
-pytestmark = pytest.mark.usefixtures("clean")
 
 
 def validate(client, password):

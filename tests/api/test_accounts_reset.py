@@ -10,11 +10,9 @@ from invenio_db import db
 
 from rero_ils_users.accounts import service
 from rero_ils_users.accounts.models import User
-from tests.helpers import make_org, make_person
+from tests.helpers import make_account, make_org, make_person, post_login
 
-PASSWORD = "Secret123"
 NEW_PASSWORD = "Brand-New-42"
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +27,7 @@ def outbox(smtp):
 
 
 def account(username="alice", email="alice@example.org"):
-    user = service.create_account(username, PASSWORD, email=email)
-    db.session.commit()
-    return user.id
+    return make_account(username=username, email=email)
 
 
 def token_of(message):
@@ -45,6 +41,12 @@ def forgot(client, email):
     return client.post("/api/password/forgot", json={"email": email})
 
 
+def mailed_token(client, outbox, email="alice@example.org"):
+    """Ask for a reset link for ``email``: the token in the first mail sent."""
+    forgot(client, email)
+    return token_of(outbox[0]["message"])
+
+
 def test_full_reset_round_trip(client, outbox):
     user_id = account()
     res = forgot(client, "ALICE@example.org")
@@ -56,9 +58,9 @@ def test_full_reset_round_trip(client, outbox):
     token = token_of(message)
     res = client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD})
     assert res.status_code == 200, res.get_json()
-    res = client.post("/api/login", json={"login": "alice", "password": PASSWORD})
+    res = post_login(client, "alice")
     assert res.status_code == 400
-    res = client.post("/api/login", json={"login": "alice@example.org", "password": NEW_PASSWORD})
+    res = post_login(client, "alice@example.org", NEW_PASSWORD)
     assert res.status_code == 200
     assert res.get_json()["user"]["id"] == user_id
 
@@ -88,19 +90,17 @@ def test_never_sent_to_an_additional_communication_email(client, outbox):
 
 def test_a_token_works_once(client, outbox):
     account()
-    forgot(client, "alice@example.org")
-    token = token_of(outbox[0]["message"])
+    token = mailed_token(client, outbox)
     assert client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD}).status_code == 200
     res = client.post("/api/password/reset", json={"token": token, "password": "Another-Pass-7"})
     assert res.status_code == 400
     assert res.get_json()["errors"][0]["field"] == "token"
-    assert client.post("/api/login", json={"login": "alice", "password": NEW_PASSWORD}).status_code == 200
+    assert post_login(client, "alice", NEW_PASSWORD).status_code == 200
 
 
 def test_a_token_dies_when_the_password_changes_another_way(client, outbox):
     account()
-    forgot(client, "alice@example.org")
-    token = token_of(outbox[0]["message"])
+    token = mailed_token(client, outbox)
     user = User.query.filter_by(username="alice").one()
     service.set_password(user, "Changed-By-Staff-1")
     db.session.commit()
@@ -112,18 +112,16 @@ def test_a_token_expires(client, outbox, app):
     account()
     start = datetime.now(timezone.utc)
     with time_machine.travel(start, tick=False) as traveller:
-        forgot(client, "alice@example.org")
-        token = token_of(outbox[0]["message"])
+        token = mailed_token(client, outbox)
         traveller.shift(timedelta(days=1, minutes=1))  # SECURITY_RESET_PASSWORD_WITHIN = 1 day
         res = client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD})
         assert res.status_code == 400
-    assert client.post("/api/login", json={"login": "alice", "password": PASSWORD}).status_code == 200
+    assert post_login(client, "alice").status_code == 200
 
 
 def test_reset_applies_the_password_policy_and_keeps_the_token(client, outbox):
     account()
-    forgot(client, "alice@example.org")
-    token = token_of(outbox[0]["message"])
+    token = mailed_token(client, outbox)
     for weak, rule in (("short1A", "at least 8"), ("alllowercase1", "upper case"), ("NoDigitsHere", "number")):
         res = client.post("/api/password/reset", json={"token": token, "password": weak})
         assert res.status_code == 400

@@ -11,8 +11,8 @@ from rero_ils_users.accounts import cli as accounts_cli
 from rero_ils_users.accounts.models import ApiToken, User
 from rero_ils_users.permissions import policy
 from rero_ils_users.permissions.needs import person_of
+from tests.helpers import post_login
 
-pytestmark = pytest.mark.usefixtures("clean", "no_lockouts")
 PASSWORD = "Strong-Pass1"
 
 
@@ -97,7 +97,7 @@ def test_document_importer_identity_has_only_its_role(app):
     assert not policy.can(identity, "ptrn-search")
     assert not policy.can(identity, "notif-read")  # authenticated_user only
     # API token only: the importer's password opens no session
-    assert app.test_client().post("/api/login", json={"login": "importer", "password": PASSWORD}).status_code == 400
+    assert post_login(app.test_client(), "importer", PASSWORD).status_code == 400
     superuser = identity_of(app, user_with_token(app, "robot", "superuser"))
     assert "authenticated_user" in person_of(superuser).roles and not person_of(superuser).token_only
 

@@ -5,12 +5,10 @@ import json
 from collections import Counter
 
 import pytest
-import redis
 from invenio_db import db
 from sqlalchemy import func
 
 from rero_ils_users import clock, data_cli, demo
-from rero_ils_users.accounts import lockout
 from rero_ils_users.accounts.models import User
 from rero_ils_users.organisations.api import Organisation
 from rero_ils_users.patrons.api import Patron
@@ -19,16 +17,11 @@ from rero_ils_users.records import indexer
 from rero_ils_users.records.models import IndexQueue
 from rero_ils_users.records.search import current_search
 from rero_ils_users.users.api import UserRecord
-from tests.helpers import make_library, make_org, make_patron_type, make_person
-
-pytestmark = pytest.mark.usefixtures("clean")
+from tests.helpers import make_desk, make_library, make_org, make_patron_type, make_person, post_login
 
 
 @pytest.fixture()
 def runner(app):
-    redis_client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in redis_client.scan_iter(f"{lockout.PREFIX}:*"):
-        redis_client.delete(key)
     return app.test_cli_runner()
 
 
@@ -50,10 +43,6 @@ def account(username):
 def search_total(resource):
     current_search.refresh(resource)
     return current_search.client.count(index=current_search.alias(resource))["count"]
-
-
-def login(client, username, password):
-    return client.post("/api/login", json={"login": username, "password": password})
 
 
 # --- demo ---------------------------------------------------------------------------------
@@ -89,14 +78,14 @@ def test_demo_loads_every_role_and_case_and_its_logins_work(runner, client):
 
     # the printed logins work, for staff, patrons (even without email) and the admin account
     for username in ("sysadmin-troislacs", "librarian-alpenstadt", "patron-troislacs-child", "patron-two-orgs", "admin"):
-        res = login(client, username, demo.DEMO_PASSWORD)
+        res = post_login(client, username, demo.DEMO_PASSWORD)
         assert res.status_code == 200, (username, res.get_json())
         assert res.get_json()["user"]["username"] == username
         client.post("/api/logout")
     assert "admin" in account("admin").role_names
 
     # a demo librarian finds the circulation staff and the patrons of their organisation, by role
-    assert login(client, "sysadmin-troislacs", demo.DEMO_PASSWORD).status_code == 200
+    assert post_login(client, "sysadmin-troislacs", demo.DEMO_PASSWORD).status_code == 200
     body = client.get("/api/patrons/?roles=pro_circulation_manager&size=50").get_json()
     found = {hit["metadata"]["user"]["username"] for hit in body["hits"]["hits"]}
     assert found == {"librarian-troislacs", "librarian-troislacs-2"}
@@ -112,13 +101,10 @@ def test_demo_loads_every_role_and_case_and_its_logins_work(runner, client):
 # --- reindex ------------------------------------------------------------------------------
 @pytest.fixture()
 def people(app):
-    org = make_org()
-    lib = make_library(org)
-    ptype = make_patron_type(org)
-    make_person(org, ["pro_full_permissions"], libraries=[lib])
+    desk = make_desk(ptype=True)
     for _ in range(4):
-        make_person(org, ["patron"], ptype=ptype)
-    return org
+        make_person(desk.org, ["patron"], ptype=desk.ptype)
+    return desk.org
 
 
 def test_reindex_restores_a_deleted_index_and_drops_stale_documents(runner, people):

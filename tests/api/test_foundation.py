@@ -8,8 +8,6 @@ from rero_ils_users.organisations.api import Organisation
 from rero_ils_users.records import schemas
 from rero_ils_users.records.search import current_search
 
-pytestmark = pytest.mark.usefixtures("clean")
-
 
 def test_app_serves_api_root_and_page(client):
     body = client.get("/api/").get_json()

@@ -12,19 +12,15 @@ from rero_ils_users.patrons.service import patrons
 from rero_ils_users.permissions.needs import system_identity
 from rero_ils_users.users.api import UserRecord
 from rero_ils_users.users.service import users
-from tests.helpers import login, logout, make_library, make_org, make_person, ref
-
-pytestmark = pytest.mark.usefixtures("clean")
+from tests.helpers import login, logout, make_desk, make_library, make_org, make_person, ref
 
 
 @pytest.fixture()
 def desk():
     """An organisation with a circulation librarian and a patron who keeps history."""
-    org = make_org()
-    lib = make_library(org)
-    librarian, _ = make_person(org, ["pro_circulation_manager"], libraries=[lib])
-    patron_user, patron_pid = make_person(org, user={"keep_history": True})
-    return {"org": org, "lib": lib, "librarian": librarian, "user": patron_user, "pid": patron_pid}
+    desk = make_desk(roles=["pro_circulation_manager"])
+    patron_user, patron_pid = make_person(desk.org, user={"keep_history": True})
+    return {"org": desk.org, "lib": desk.lib, "librarian": desk.librarian, "user": patron_user, "pid": patron_pid}
 
 
 def entry(lib, action="checkout", when=None, barcode="I0001", title="Le Petit Prince"):
@@ -106,9 +102,7 @@ def test_who_may_write_history(client, desk):
     assert post(client, desk, body).status_code == 401  # anonymous
     login(client, desk["user"])
     assert post(client, desk, body).status_code == 403  # the patron: no access-circulation
-    other_org = make_org()
-    stranger, _ = make_person(other_org, ["pro_circulation_manager"], libraries=[make_library(other_org)])
-    login(client, stranger)
+    make_desk(client, roles=["pro_circulation_manager"])  # a librarian of another organisation
     assert post(client, desk, body).status_code == 404  # another organisation's patron
     reader, _ = make_person(desk["org"], ["pro_read_only"], libraries=[desk["lib"]])
     login(client, reader)
@@ -130,9 +124,7 @@ def test_who_may_read_history(client, desk):
     reader, _ = make_person(desk["org"], ["pro_read_only"], libraries=[desk["lib"]])
     login(client, reader)
     assert history_of(client, desk["pid"]).status_code == 200
-    other_org = make_org()
-    stranger, _ = make_person(other_org, ["pro_read_only"], libraries=[make_library(other_org)])
-    login(client, stranger)
+    make_desk(client, roles=["pro_read_only"])  # a librarian of another organisation
     assert history_of(client, desk["pid"]).status_code == 404
 
 

@@ -20,7 +20,6 @@ from rero_ils_users.records.models import IndexQueue
 from rero_ils_users.records.search import SearchIndexes, current_search
 from tests.helpers import PASSWORD, login, make_org
 
-pytestmark = pytest.mark.usefixtures("clean")
 _n = count()
 
 

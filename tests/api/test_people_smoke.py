@@ -1,21 +1,15 @@
-import pytest
+"""The desk's two steps, create the user then the patron record, through the API."""
 
-from tests.helpers import login, make_library, make_org, make_patron_type, make_person, record_data, user_data
-
-pytestmark = pytest.mark.usefixtures("clean")
+from tests.helpers import make_desk, record_data, user_data
 
 
 def test_librarian_registers_a_patron(client):
-    org = make_org()
-    lib = make_library(org)
-    ptype = make_patron_type(org)
-    librarian, _ = make_person(org, ["pro_full_permissions"], libraries=[lib])
-    login(client, librarian)
+    desk = make_desk(client, ptype=True)
     res = client.post("/api/users/", json=user_data(password=None, email="Zoe.Muller@example.org", first_name="Zoë", last_name="Müller"))
     assert res.status_code == 201, res.get_json()
     user = res.get_json()
     assert user["generated_password"]
-    res = client.post("/api/patrons/", json=record_data(user["id"], org, ["patron"], ptype=ptype))
+    res = client.post("/api/patrons/", json=record_data(user["id"], desk.org, ["patron"], ptype=desk.ptype))
     assert res.status_code == 201, res.get_json()
     pid = res.get_json()["id"]
     assert res.headers["ETag"] == '"1"'

@@ -1,33 +1,13 @@
 """API.md section 5 endpoints, success and failure, against the real services."""
 
-from itertools import count
-
 import pytest
 from invenio_db import db
 
-from rero_ils_users.accounts import service as accounts
 from rero_ils_users.accounts import tokens
+from rero_ils_users.accounts.models import User
 from rero_ils_users.permissions import matrix
 from rero_ils_users.permissions.models import PermissionAudit
-from tests.helpers import PASSWORD, login, logout, make_library, make_org, make_patron_type, make_person
-
-pytestmark = pytest.mark.usefixtures("clean")
-_n = count()
-
-
-def make_account(*roles):
-    """An account with account-level roles only (as ``users create`` does)."""
-    account = accounts.create_account(f"account{next(_n)}", PASSWORD, roles=roles)
-    db.session.commit()
-    return account.id
-
-
-def promote(user_id, *roles):
-    """Give a person (user record and account) account-level roles too."""
-    account = db.session.get(accounts.User, user_id)
-    account.roles = list(account.roles) + [accounts.role_named(role) for role in roles]
-    db.session.commit()
-    return user_id
+from tests.helpers import login, logout, make_account, make_library, make_org, make_patron_type, make_person, promote
 
 
 @pytest.fixture()
@@ -86,7 +66,7 @@ def test_me(client, net):
 
 def test_me_of_a_document_importer_token(client):
     importer = make_account("document_importer")
-    token = tokens.create(db.session.get(accounts.User, importer), "ezpump")
+    token = tokens.create(db.session.get(User, importer), "ezpump")
     db.session.commit()
     res = client.get("/api/permissions/me", headers={"Authorization": f"Bearer {token}"})
     body = res.get_json()

@@ -1,26 +1,13 @@
 """GET /api/monitoring/health (monitoring-access) against the real services."""
 
-from itertools import count
-
 import pytest
-from invenio_db import db
 
-from rero_ils_users.accounts import service as accounts
 from rero_ils_users.records.search import SearchIndexes
-from tests.helpers import PASSWORD, login, make_library, make_org, make_person
-
-pytestmark = pytest.mark.usefixtures("clean")
-_n = count()
-
-
-def account(*roles):
-    user = accounts.create_account(f"probe{next(_n)}", PASSWORD, roles=roles)
-    db.session.commit()
-    return user.id
+from tests.helpers import login, make_account, make_desk
 
 
 def test_health_for_monitoring_without_a_worker(client):
-    login(client, account("monitoring"))
+    login(client, make_account("monitoring"))
     res = client.get("/api/monitoring/health")
     assert res.status_code == 200
     body = res.get_json()
@@ -35,7 +22,7 @@ def test_health_for_monitoring_without_a_worker(client):
 def test_health_sees_a_running_worker(app, client):
     from celery.contrib.testing.worker import start_worker
 
-    login(client, account("admin"))
+    login(client, make_account("admin"))
     with start_worker(app.extensions["celery"], perform_ping_check=False, pool="solo", loglevel="WARNING"):
         worker = client.get("/api/monitoring/health").get_json()["checks"]["worker"]
     assert worker["status"] == "up" and len(worker["workers"]) == 1
@@ -43,7 +30,7 @@ def test_health_sees_a_running_worker(app, client):
 
 def test_health_reports_what_is_down_with_503(app, client, monkeypatch):
     """Unreachable ports (nothing listens on port 1): real failures, not mocks."""
-    login(client, account("monitoring"))
+    login(client, make_account("monitoring"))
     monkeypatch.setitem(app.config, "CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     bad = dict(app.config, SEARCH_HOSTS=["http://127.0.0.1:1"], SEARCH_TIMEOUT=1)
     monkeypatch.setitem(app.extensions, "rero-search", SearchIndexes(type("Cfg", (), {"config": bad})()))
@@ -60,13 +47,11 @@ def test_health_reports_what_is_down_with_503(app, client, monkeypatch):
 
 @pytest.mark.parametrize("roles,status", [(("superuser",), 200), (("document_importer",), 403)])
 def test_health_by_account_role(client, roles, status):
-    login(client, account(*roles))
+    login(client, make_account(*roles))
     assert client.get("/api/monitoring/health").status_code == status
 
 
 def test_health_refused_to_librarians_and_anonymous(client):
     assert client.get("/api/monitoring/health").status_code == 401
-    org = make_org()
-    full, _ = make_person(org, ["pro_full_permissions"], libraries=[make_library(org)])
-    login(client, full)
+    make_desk(client)  # a pro_full_permissions librarian, logged in
     assert client.get("/api/monitoring/health").status_code == 403

@@ -16,10 +16,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 import pytest
-from invenio_db import db
-from sqlalchemy import text
 
-from rero_ils_users.accounts import service as accounts
 from rero_ils_users.libraries.service import libraries
 from rero_ils_users.organisations.service import organisations
 from rero_ils_users.patron_types.service import patron_types
@@ -27,12 +24,11 @@ from rero_ils_users.patrons.service import patrons
 from rero_ils_users.permissions import matrix
 from rero_ils_users.permissions_api import service as permissions
 from rero_ils_users.permissions.needs import ANONYMOUS, system_identity
-from rero_ils_users.records.search import current_search
 from rero_ils_users.users.service import users
 from tests.helpers import (
-    PASSWORD,
     login,
     logout,
+    make_account,
     make_library,
     make_org,
     make_patron_type,
@@ -147,18 +143,15 @@ def then(result, status):
 
 
 # --- the world -------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def fresh(clean_module):
+    """Not the per-test ``clean`` of tests/api/conftest.py: the world is built once
+    for the module, on tables and indexes emptied once."""
+
+
 @pytest.fixture(scope="module")
-def world(app):
+def world(app, clean_module):
     """Organisation A (libraries a1, a2), B (b1), a few people; built once per module."""
-    db.session.rollback()
-    tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-    db.session.execute(text(f"TRUNCATE {tables} CASCADE"))
-    db.session.commit()
-    current_search.client.delete_by_query(
-        index=f"{current_search.prefix}*", body={"query": {"match_all": {}}}, refresh=True, conflicts="proceed"
-    )
-    matrix.load_defaults()
-    db.session.commit()
     a, b = make_org("tbla"), make_org("tblb")
     w = {"a": a, "b": b, "a1": make_library(a, "a1"), "a2": make_library(a, "a2"), "b1": make_library(b, "b1")}
     w["ptype_a"], w["ptype_b"] = make_patron_type(a), make_patron_type(b)
@@ -169,8 +162,7 @@ def world(app):
     w["full_a"] = make_person(a, ["pro_full_permissions"], libraries=[w["a1"]])
     w["full_b"] = make_person(b, ["pro_full_permissions"], libraries=[w["b1"]])
     w["no_record"] = make_user(steward=a)  # created by organisation a, not registered yet
-    yield w
-    db.session.rollback()
+    return w
 
 
 def make_caller(world, name, spec):
@@ -186,9 +178,7 @@ def make_caller(world, name, spec):
         c.patron_org = world["a"] if "patron" in roles else None
         c.libs = {world["a1"]} if pro else set()
     elif "account" in spec:
-        account = accounts.create_account(f"tbl{next(_n)}", PASSWORD, roles=spec["account"])
-        db.session.commit()
-        c.user_id, c.account_roles = account.id, set(spec["account"])
+        c.user_id, c.account_roles = make_account(*spec["account"]), set(spec["account"])
     return c
 
 

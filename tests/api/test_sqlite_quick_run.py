@@ -13,8 +13,6 @@ from rero_ils_users.records.uow import UnitOfWork
 from rero_ils_users.users.service import users
 from tests.helpers import make_org, make_patron_type, make_person, record_data, user_data
 
-pytestmark = pytest.mark.usefixtures("clean")
-
 
 @compiles(CreateTable, "sqlite")
 def _plain_create_table(element, compiler, **kwargs):

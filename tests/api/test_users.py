@@ -2,20 +2,16 @@
 
 import pytest
 
-from tests.helpers import PASSWORD, login, logout, make_library, make_org, make_person, make_user, user_data
-
-pytestmark = pytest.mark.usefixtures("clean")
+from tests.helpers import PASSWORD, login, logout, make_desk, make_org, make_person, make_user, promote, user_data
 
 
 @pytest.fixture()
 def desk(client):
     """An organisation with a user manager logged in."""
-    org = make_org()
-    lib = make_library(org)
-    make_person(org, ["pro_full_permissions"], libraries=[lib])
-    manager, _ = make_person(org, ["pro_user_manager"], libraries=[lib])
+    desk = make_desk()
+    manager, _ = make_person(desk.org, ["pro_user_manager"], libraries=[desk.lib])
     login(client, manager)
-    return {"org": org, "lib": lib, "manager": manager}
+    return {"org": desk.org, "lib": desk.lib, "manager": manager}
 
 
 def fields(res):
@@ -193,14 +189,7 @@ def test_user_change_reindexes_patron_documents(client, desk):
 
 
 def test_erase_user_only_without_patron_records(client, desk):
-    from invenio_db import db
-
-    from rero_ils_users.accounts.models import Role, User
-
-    admin = make_user()
-    account = db.session.get(User, admin)
-    account.roles.append(Role(name="admin"))
-    db.session.commit()
+    admin = promote(make_user(), "admin")
     user_id, pid = make_person(desk["org"], ["patron"])
     assert client.delete(f"/api/users/{user_id}").status_code == 403  # user manager
     login(client, admin)

@@ -11,7 +11,7 @@ import pytest
 
 from rero_ils_users.records import indexer
 from rero_ils_users.records.search import current_search
-from tests.helpers import login, make_library, make_org, make_patron_type, make_person, record_data, user_data
+from tests.helpers import make_desk, record_data, user_data
 
 pytestmark = pytest.mark.usefixtures("clean")
 SERVICES = str(Path(__file__).resolve().parents[2] / "scripts" / "services")
@@ -26,17 +26,13 @@ def search_total(client, q):
 
 
 def test_write_during_outage_is_queued_then_indexed(client):
-    org = make_org()
-    lib = make_library(org)
-    ptype = make_patron_type(org)
-    librarian, _ = make_person(org, ["pro_full_permissions"], libraries=[lib])
-    login(client, librarian)
+    desk = make_desk(client, ptype=True)
     services("stop", "opensearch")
     try:
         res = client.post("/api/users/", json=user_data(last_name="Outage", username="during_outage"))
         assert res.status_code == 201, res.get_json()
         user_id = res.get_json()["id"]
-        res = client.post("/api/patrons/", json=record_data(user_id, org, ["patron"], ptype=ptype))
+        res = client.post("/api/patrons/", json=record_data(user_id, desk.org, ["patron"], ptype=desk.ptype))
         assert res.status_code == 201, res.get_json()
         pid = res.get_json()["id"]
         assert client.get(f"/api/patrons/{pid}").status_code == 200  # the database answers

@@ -17,6 +17,12 @@ def app_config(app_config, smtp):
     }
 
 
+@pytest.fixture(autouse=True)
+def fresh(clean):
+    """Every job test starts from empty tables and indexes (test_worker_cli.py,
+    which stores nothing, overrides it)."""
+
+
 @pytest.fixture()
 def mails(smtp, clean):
     """The SMTP sink, emptied, after the database was."""

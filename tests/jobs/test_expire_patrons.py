@@ -14,12 +14,10 @@ from rero_ils_users.jobs.models import NoticeLog
 from rero_ils_users.patrons.api import Patron
 from rero_ils_users.patrons.service import patrons
 from rero_ils_users.permissions.needs import system_identity
-from tests.helpers import PASSWORD, make_library, make_org, make_person, ref
+from tests.helpers import make_library, make_org, make_person, post_login, ref
 
 EXPIRES = date(2027, 3, 10)
 DAY = timedelta(days=1)
-
-pytestmark = pytest.mark.usefixtures("mails")
 
 
 @pytest.fixture()
@@ -186,14 +184,13 @@ def test_login_refused_once_the_job_has_seen_it(client, mails, org):
     today = date.today()
     user_id, pid = patron(org, expires=today - DAY)
     username = db.session.get(User, user_id).username
-    login = {"login": username, "password": PASSWORD}
-    assert client.post("/api/login", json=login).status_code == 200  # the job has not run
+    assert post_login(client, username).status_code == 200  # the job has not run
     client.post("/api/logout")
     expire.run(today)
-    res = client.post("/api/login", json=login)
+    res = post_login(client, username)
     assert res.status_code == 403 and res.get_json()["message"] == "ACCOUNT_EXPIRED"
     move_date(pid, today + timedelta(days=30))  # effective at once
-    assert client.post("/api/login", json=login).status_code == 200
+    assert post_login(client, username).status_code == 200
 
 
 def test_a_second_run_sends_nothing(mails, org):

@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 
-import pytest
 from invenio_db import db
 
 from rero_ils_users import clock
@@ -10,8 +9,6 @@ from rero_ils_users.history.api import HistoryEntry
 from rero_ils_users.history.service import cutoff
 from rero_ils_users.jobs import purge
 from rero_ils_users.jobs.lock import job_lock
-
-pytestmark = pytest.mark.usefixtures("clean")
 
 
 def add(*moments, patron_pid="1"):

@@ -13,6 +13,11 @@ import pytest
 from rero_ils_users.jobs.tasks import ping
 
 
+@pytest.fixture(autouse=True)
+def fresh():
+    """Not the ``clean`` of tests/jobs/conftest.py: this test reads and writes no data."""
+
+
 @pytest.fixture()
 def worker_process(app, tmp_path):
     env = dict(os.environ)

@@ -2,6 +2,7 @@
 own role policies; and the per-process matrix cache against another process's writes."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from rero_ils_users.permissions.roles import ALL_ROLES, SUPERUSER
 
 pytestmark = pytest.mark.usefixtures("matrix_defaults")
 
-REFERENCE = Path("/work/shared/reference/rero-ils-data")
+# shared/ sits beside the checkout (CI: beside its clone, as a copy)
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "rero-ils-data"
 DEFAULTS = matrix.default_grants()
 # where this service knowingly departs from RERO ILS's data/role_policies.json
 ADDED = {
@@ -55,15 +57,25 @@ def test_public_interface_only_patrons_request_and_reach_their_account():
     assert {"doc-search", "item-search", "hold-search"} <= DEFAULTS["any_user"]
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="the shared RERO ILS reference data is not on this machine")
+def reference_data():
+    """RERO ILS's own data in ../shared/; missing, the test fails in CI (``CI`` set) and skips elsewhere."""
+    if not REFERENCE.is_dir():
+        missing = f"no RERO ILS reference data at {REFERENCE} (shared/ beside the repository)"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(f"{missing}: CI must have a copy of shared/ beside its clone")
+        pytest.skip(f"{missing}: put shared/ beside the checkout to run this test")
+    return REFERENCE
+
+
 def test_matrix_is_rero_ils_role_policies_plus_documented_differences():
-    reference = {}
+    reference = reference_data()
+    policies = {}
     for name in ("role_policies.json", "system_role_policies.json"):
-        for action, roles in json.loads((REFERENCE / name).read_text()).items():
+        for action, roles in json.loads((reference / name).read_text()).items():
             for role in roles:
-                reference.setdefault(role, set()).add(action)
-    for role in set(reference) | set(DEFAULTS):
-        expected = (reference.get(role, set()) | ADDED.get(role, set())) - REMOVED.get(role, set())
+                policies.setdefault(role, set()).add(action)
+    for role in set(policies) | set(DEFAULTS):
+        expected = (policies.get(role, set()) | ADDED.get(role, set())) - REMOVED.get(role, set())
         assert DEFAULTS.get(role, set()) == expected, role
 
 
