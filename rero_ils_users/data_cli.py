@@ -100,7 +100,7 @@ def _list_parked():
     header = ("resource", "pid", "attempts", "failed at (UTC)", "error")
     widths = [max(len(line[i]) for line in (header, *table)) for i in range(4)]
     for line in (header, *table):
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[4])
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "  " + line[4])
     click.echo(f"{len(rows)} parked row(s)")
 
 

@@ -22,8 +22,17 @@ from .patron_types.service import patron_types
 from .patrons.service import patrons
 from .permissions.needs import system_identity
 from .permissions.roles import (
-    ADMIN, PATRON, PRO_ACQUISITION, PRO_CATALOG, PRO_CIRCULATION, PRO_ENTITY, PRO_FULL,
-    PRO_LIBRARY_ADMIN, PRO_READ_ONLY, PRO_STATISTICS, PRO_USER_MANAGER,
+    ADMIN,
+    PATRON,
+    PRO_ACQUISITION,
+    PRO_CATALOG,
+    PRO_CIRCULATION,
+    PRO_ENTITY,
+    PRO_FULL,
+    PRO_LIBRARY_ADMIN,
+    PRO_READ_ONLY,
+    PRO_STATISTICS,
+    PRO_USER_MANAGER,
 )
 from .records.uow import UnitOfWork
 from .users.service import users

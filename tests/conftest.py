@@ -7,8 +7,8 @@ import pytest
 import redis
 from invenio_db import db as _db
 
-from rero_ils_users.factory import create_app as _create_app
 from rero_ils_users.accounts import lockout
+from rero_ils_users.factory import create_app as _create_app
 from rero_ils_users.permissions import matrix
 from rero_ils_users.records.search import current_search
 from tests.smtp import start_sink

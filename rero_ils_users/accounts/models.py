@@ -2,7 +2,7 @@
 case-insensitive unique username and email enforced by the database)."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_security import RoleMixin, UserMixin
 from invenio_db import db
@@ -10,7 +10,7 @@ from sqlalchemy import func
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 user_roles = db.Table(

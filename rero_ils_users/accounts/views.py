@@ -6,10 +6,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..errors import NotAuthenticated, PermissionDenied
-from ..permissions.needs import person_of
 from ..permissions import policy
-from ..rest import identity
-from ..rest import int_arg, json_body
+from ..permissions.needs import person_of
+from ..rest import identity, int_arg, json_body
 from . import service
 from .auth import csrf_exempt
 from .passwords import checked_password, generate_password

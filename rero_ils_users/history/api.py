@@ -6,14 +6,14 @@ patron record), and reads are by patron, newest first, which an index on
 ``(patron_pid, date)`` answers without a search engine.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from invenio_db import db
 from sqlalchemy.dialects import postgresql
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class HistoryEntry(db.Model):

@@ -9,7 +9,7 @@
 
 import logging
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from invenio_db import db
@@ -75,7 +75,7 @@ def expiring_accounts(user_ids, today):
 
 
 def _now():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _set_marks(user_ids, value):

@@ -1,6 +1,6 @@
 """What the scheduled jobs remember between runs."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from invenio_db import db
 from sqlalchemy.dialects import postgresql
@@ -23,7 +23,7 @@ class NoticeLog(db.Model):
     patron_pid = db.Column(db.String(64), nullable=False, index=True)
     kind = db.Column(db.String(32), nullable=False)  # "expiry" or "reminder"
     expiration_date = db.Column(db.Date, nullable=False)
-    sent_at = db.Column(db.DateTime(timezone=True), nullable=False, default=lambda: datetime.now(timezone.utc))
+    sent_at = db.Column(db.DateTime(timezone=True), nullable=False, default=lambda: datetime.now(UTC))
     channel = db.Column(db.String(16), nullable=True)
     language = db.Column(db.String(8), nullable=True)
     recipients = db.Column(db.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False, default=list)

@@ -2,7 +2,7 @@
 record, kind and expiration date (``notice_log``), by SMTP with Flask-Mail."""
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from babel.dates import format_date
 from flask import current_app
@@ -104,7 +104,7 @@ def claim(record, kind, expiration_date, route):
             patron_pid=record["pid"],
             kind=kind,
             expiration_date=expiration_date,
-            sent_at=datetime.now(timezone.utc),
+            sent_at=datetime.now(UTC),
             channel=route["channel"],
             language=route["language"],
             recipients=route["recipients"],

@@ -1,12 +1,12 @@
 """The matrix as data: grants, the defaults already applied, per-user denies, audit."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from invenio_db import db
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class RoleGrant(db.Model):

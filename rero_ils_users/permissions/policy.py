@@ -299,7 +299,7 @@ def decide_account_change(identity, subject):
         return refused
     if not subject.records:
         return decide_user(identity, subject, "update")
-    for record, target in zip(subject.records, subject.targets()):
+    for record, target in zip(subject.records, subject.targets(), strict=True):
         if not can(identity, "ptrn-update", target) or set(record.roles) - assignable_by(person.pro_roles):
             return refused
     return ALLOWED

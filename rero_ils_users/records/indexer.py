@@ -116,7 +116,7 @@ def _run(rows, max_attempts):
         log.warning("index unreachable, %d record(s) stay queued: %s", len(keys) - len(results), exc)
         retry_later = True
     indexed, refused, busy, newest = 0, [], [], {}
-    for key, result in zip(keys, results):
+    for key, result in zip(keys, results, strict=False):
         status = result.get("status", 500)
         if 200 <= status < 300 or status in IGNORABLE:
             for row in groups[key]:

@@ -1,6 +1,6 @@
 """Tables shared by every resource: pid minting and the durable index queue."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from invenio_db import db
 from invenio_records.models import RecordMetadataBase
@@ -8,7 +8,7 @@ from invenio_records.models import RecordMetadataBase
 
 def utcnow():
     """Naive UTC, as the queue's timestamps are stored."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class RecordModelMixin(RecordMetadataBase):

@@ -2,7 +2,7 @@
 compiled once, and turned into field-named validation errors."""
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from flask import current_app
 from invenio_jsonschemas import current_jsonschemas
@@ -29,7 +29,7 @@ def _registry():
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(path):
     schema = {**current_jsonschemas.get_schema(path), "$id": schema_url(path)}
     Draft7Validator.check_schema(schema)

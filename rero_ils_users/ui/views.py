@@ -12,8 +12,8 @@ from flask_login import current_user
 from ..accounts import service as accounts
 from ..permissions import policy
 from ..permissions.needs import person_of
-from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES
 from ..permissions.policy import MANAGE
+from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES
 from ..rest import identity
 
 blueprint = Blueprint(

@@ -2,14 +2,14 @@
 
 from flask import current_app
 from flask_security.utils import hash_password, verify_password
-from itsdangerous import BadData, URLSafeTimedSerializer
 from invenio_db import db
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func
 
 from .. import clock
 from ..accounts.models import User
 from ..accounts.passwords import generate_password, validate_password
-from ..errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
+from ..errors import Conflict, FieldError, NotFound, ValidationError
 from ..permissions import policy
 from ..permissions.needs import person_of, records_of
 from ..permissions.policy import Subject

@@ -2,7 +2,7 @@
 the real PostgreSQL and Redis; time travel with time-machine, never sleeps."""
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from invenio_db import db
@@ -59,7 +59,7 @@ def test_malformed_login_body_is_a_400_naming_the_field(client):
 
 def test_five_failures_lock_the_name_for_fifteen_minutes_even_with_the_right_password(client, caplog):
     user_id = account()
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     with time_machine.travel(start, tick=False) as traveller:
         with caplog.at_level(logging.WARNING, logger="rero_ils_users.accounts.lockout"):
             for _ in range(5):
@@ -82,7 +82,7 @@ def test_five_failures_lock_the_name_for_fifteen_minutes_even_with_the_right_pas
 
 def test_failures_older_than_the_window_do_not_count_and_success_resets(client):
     account()
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     with time_machine.travel(start, tick=False) as traveller:
         for _ in range(4):
             post_login(client, "alice", "Wrong1234")
@@ -104,7 +104,7 @@ def test_unknown_names_are_locked_too_and_the_count_lives_in_redis(client, app, 
     assert post_login(client, "ghost", "Whatever1").status_code == 429
     # shared by every worker: the lockout is a Redis value holding its end time
     until = float(no_lockouts.get(f"{lockout.PREFIX}:locked:ghost"))
-    assert 14 * 60 < until - datetime.now(timezone.utc).timestamp() <= 15 * 60
+    assert 14 * 60 < until - datetime.now(UTC).timestamp() <= 15 * 60
     # another name is not affected (never per client address)
     account("carol", "carol@example.org")
     assert post_login(client, "carol").status_code == 200

@@ -2,7 +2,7 @@
 loopback), is followed, sets a new password once, and expires."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -110,7 +110,7 @@ def test_a_token_dies_when_the_password_changes_another_way(client, outbox):
 
 def test_a_token_expires(client, outbox, app):
     account()
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     with time_machine.travel(start, tick=False) as traveller:
         token = mailed_token(client, outbox)
         traveller.shift(timedelta(days=1, minutes=1))  # SECURITY_RESET_PASSWORD_WITHIN = 1 day

@@ -290,7 +290,8 @@ def test_notification_recipients(client, org1):
     _, same = make_person(o["org"], ["patron"], user={"email": "same@example.org"}, additional_communication_email="same@example.org")
     _, by_mail = make_person(o["org"], ["patron"], user={"email": None}, communication_channel="mail", communication_language="fre")
     _, staff = make_person(o["org"], ["pro_read_only"], libraries=[o["lib2"]])
-    get = lambda pid: client.get(f"/api/patrons/{pid}/notification_recipients").get_json()
+    def get(pid):
+        return client.get(f"/api/patrons/{pid}/notification_recipients").get_json()
     assert get(by_email) == {"channel": "email", "recipients": ["me@example.org", "copy@example.org"], "language": "eng"}
     assert get(only_extra)["recipients"] == ["parent@example.org"]
     assert get(same)["recipients"] == ["same@example.org"]

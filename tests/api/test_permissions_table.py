@@ -22,8 +22,8 @@ from rero_ils_users.organisations.service import organisations
 from rero_ils_users.patron_types.service import patron_types
 from rero_ils_users.patrons.service import patrons
 from rero_ils_users.permissions import matrix
-from rero_ils_users.permissions_api import service as permissions
 from rero_ils_users.permissions.needs import ANONYMOUS, system_identity
+from rero_ils_users.permissions_api import service as permissions
 from rero_ils_users.users.service import users
 from tests.helpers import (
     login,

@@ -382,7 +382,7 @@ def patron_cases():
                 yield Case(("PUT", PATRON), c, f"own {rec.org} record + role {role}",
                            partial(put_record, person=c, org=rec.org, change=add_role(role)), record=(c, rec.org),
                            status=then(own, 400))
-            if rec.professional and not (FULL in rec.roles):
+            if rec.professional and FULL not in rec.roles:
                 yield Case(("PUT", PATRON), c, f"own {rec.org} record + library {OTHER_LIBRARY[rec.org]}",
                            partial(put_record, person=c, org=rec.org, change=add_library), record=(c, rec.org),
                            status=then(own, OPEN))

@@ -8,9 +8,8 @@ from flask import current_app
 from invenio_db import db
 from sqlalchemy import text
 
-from rero_ils_users.accounts import lockout
+from rero_ils_users.accounts import lockout, tokens
 from rero_ils_users.accounts import service as accounts
-from rero_ils_users.accounts import tokens
 from rero_ils_users.accounts.models import User
 from rero_ils_users.errors import NotFound
 from rero_ils_users.patrons.service import patrons

@@ -8,7 +8,6 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

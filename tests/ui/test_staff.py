@@ -5,8 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from rero_ils_users.permissions_api import service as permissions
 from rero_ils_users.permissions.needs import system_identity
+from rero_ils_users.permissions_api import service as permissions
 from tests.ui.world import log_in, make_world
 
 

@@ -16,7 +16,6 @@ from rero_ils_users.permissions.needs import (
 )
 from rero_ils_users.permissions.policy import Target
 
-
 pytestmark = pytest.mark.usefixtures("matrix_defaults")
 
 ORG, OTHER_ORG = "1", "2"
