@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("clean")
 @pytest.fixture()
 def runner(app):
     redis_client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in redis_client.scan_iter(f"{lockout.PREFIX}:*"):
+    for key in redis_client.scan_iter(f"{lockout.key_prefix()}:*"):
         redis_client.delete(key)
     return app.test_cli_runner()
 
