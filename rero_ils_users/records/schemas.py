@@ -95,7 +95,8 @@ def _fields(error):
         path.append(missing.group(1) if missing else "")
         return [(".".join(path), "Missing data for required field.")]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        return [(".".join(path + [key]), "Unknown field.") for key in _unknown_keys(error)]
+        unknown = [(".".join(path + [key]), "Unknown field.") for key in _unknown_keys(error)]
+        return unknown or [(".".join(path) or "(root)", "Unknown field.")]  # never a silent pass
     return [(".".join(path) or "(root)", _message(error))]
 
 
