@@ -86,3 +86,16 @@ MAIL_SERVER = "127.0.0.1"
 MAIL_PORT = 25
 MAIL_DEFAULT_SENDER = "noreply@rero-ils-users.local"
 MAIL_SUPPRESS_SEND = False
+
+# --- input limits ------------------------------------------------------------
+# (Flask's) a bigger request body is refused with a 413 before it is read
+MAX_CONTENT_LENGTH = 1024 * 1024
+# nesting of a JSON body (objects and arrays); a deeper one is a 400 naming "(body)"
+MAX_JSON_DEPTH = 32
+# path and query string; a longer URL is a JSON 414 on /api. Below the servers' own
+# limits (gunicorn's limit_request_line is 4094, the development server's 65536) so
+# that the application answers first.
+MAX_URL_LENGTH = 4000
+# namespace of this installation's keys in a shared Redis (failed-login counters):
+# None derives it from SERVICE_NAME and SEARCH_INDEX_PREFIX, which tell installations apart
+REDIS_KEY_PREFIX = None

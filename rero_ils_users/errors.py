@@ -1,5 +1,17 @@
 """Domain errors. They know nothing of HTTP: ``rest.py`` maps them to status codes."""
 
+# an error echoes what the client sent (a value, an unknown key): cut to these lengths
+MAX_FIELD_LENGTH = 200
+MAX_MESSAGE_LENGTH = 500
+
+
+def shorten(text, limit):
+    """``text`` cut to about ``limit`` characters, saying how long it was."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
 
 class FieldError:
     """One problem with one field, named by its dotted path (``patron.barcode``)."""
@@ -7,8 +19,8 @@ class FieldError:
     __slots__ = ("field", "message")
 
     def __init__(self, field, message):
-        self.field = field
-        self.message = message
+        self.field = shorten(field, MAX_FIELD_LENGTH)
+        self.message = shorten(message, MAX_MESSAGE_LENGTH)
 
     def to_dict(self):
         return {"field": self.field, "message": self.message}
@@ -23,7 +35,7 @@ class DomainError(Exception):
     default_message = "Error."
 
     def __init__(self, message=None, errors=None):
-        self.message = message or self.default_message
+        self.message = shorten(message or self.default_message, MAX_MESSAGE_LENGTH)
         self.errors = list(errors or [])
         super().__init__(self.message)
 

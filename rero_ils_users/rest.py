@@ -1,14 +1,16 @@
 """HTTP plumbing shared by every resource: the caller's identity, domain errors ->
 status codes (the one table), record and search responses with their paging links,
-ETag/If-Match, paging parameters. Services never read the request: this does."""
+ETag/If-Match, paging parameters, the input checks every request goes through.
+Services never read the request: this does."""
 
 import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestURITooLarge
+from werkzeug.routing import RequestRedirect
 
-from . import errors
+from . import errors, inputs
 from .errors import FieldError, ValidationError
 from .records import refs
 
@@ -34,11 +36,22 @@ def status_of(exc):
     return 500
 
 
-def error_response(status, message, field_errors=None):
+def error_response(status, message, field_errors=None, headers=None):
     body = {"status": status, "message": message}
     if field_errors:
         body["errors"] = [e.to_dict() for e in field_errors]
-    return jsonify(body), status
+    return jsonify(body), status, headers or {}
+
+
+def http_error_response(exc):
+    """An HTTP exception as the contract's JSON error, keeping its headers (``Allow`` of a
+    405, ``Location`` of a redirect)."""
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    message = exc.description or exc.name
+    if isinstance(exc, RequestRedirect):
+        headers.append(("Location", exc.new_url))
+        message = f"Moved permanently to {exc.new_url}"
+    return error_response(exc.code, errors.shorten(message, errors.MAX_MESSAGE_LENGTH), headers=headers)
 
 
 def identity():
@@ -51,7 +64,36 @@ def _public_base_url():
     refs.set_request_base_url(request.host_url)
 
 
+def _is_api():
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _request_target():
+    """The URL as the client sent it (path and query string, still percent-encoded
+    when the server tells it)."""
+    environ = request.environ
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING", "")
+    if query and "?" not in target:
+        target = f"{target}?{query}"
+    return target
+
+
+def check_request():
+    """The first thing every request does: the URL length limit (414), JSON instead
+    of HTML for a slash redirect on /api, no NUL in query-string parameters or path
+    segments (400 naming them). Bodies are checked where read (``json_body``)."""
+    if len(_request_target()) > current_app.config["MAX_URL_LENGTH"]:
+        raise RequestURITooLarge(f"The URL is longer than {current_app.config['MAX_URL_LENGTH']} characters.")
+    routing = request.routing_exception
+    if isinstance(routing, RequestRedirect) and _is_api():
+        return http_error_response(routing)  # Flask answers routing redirects itself, as HTML
+    inputs.check_text(request.args.items(multi=True))
+    inputs.check_text((request.view_args or {}).items())
+
+
 def register_error_handlers(app):
+    app.before_request_funcs.setdefault(None, []).insert(0, check_request)
     app.before_request(_public_base_url)
 
     @app.errorhandler(errors.DomainError)
@@ -60,17 +102,20 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        if not request.path.startswith("/api"):
+        if not _is_api():
             return exc
-        return error_response(exc.code, exc.description or exc.name)
+        return http_error_response(exc)
 
 
 # --- request parsing ---------------------------------------------------------------
 def json_body():
-    """The request's JSON object, or a 400 naming the body."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, or a 400 naming the body (or the JSON path of a bad
+    value); a body over ``MAX_CONTENT_LENGTH`` is a 413."""
+    if not request.is_json:
+        raise ValidationError.on(inputs.BODY, "A JSON object is required.")
+    data = inputs.parse_json(request.get_data(cache=True), current_app.config["MAX_JSON_DEPTH"])
     if not isinstance(data, dict):
-        raise ValidationError.on("(body)", "A JSON object is required.")
+        raise ValidationError.on(inputs.BODY, "A JSON object is required.")
     return data
 
 

@@ -120,6 +120,6 @@ def smtp():
 def no_lockouts(app):
     """Forget every failed login attempt (this test run's own Redis database)."""
     client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.PREFIX}:*"):
+    for key in client.scan_iter(f"{lockout.key_prefix()}:*"):
         client.delete(key)
     yield client

@@ -4,6 +4,10 @@ Failure times and the lockout's end are stored as values (epoch seconds taken
 from this process's clock), never only as Redis TTLs: the decision is made in
 Python, so it is the same in every worker and follows time travel in tests.
 TTLs are set only so that abandoned keys disappear.
+
+Keys start with the installation's prefix (``REDIS_KEY_PREFIX``, by default
+derived from ``SERVICE_NAME`` and ``SEARCH_INDEX_PREFIX``): installations sharing
+one Redis never lock each other's users.
 """
 
 import logging
@@ -17,7 +21,6 @@ from ..errors import TooManyAttempts
 from ..settings import integer, seconds
 
 log = logging.getLogger(__name__)
-PREFIX = "rero-ils-users:login"
 _clients = {}
 
 
@@ -43,14 +46,27 @@ def normalize(login):
     return login.strip().lower()
 
 
-def _keys(login):
+def key_prefix():
+    """This installation's namespace in Redis: ``REDIS_KEY_PREFIX``, else
+    ``<SERVICE_NAME>:<SEARCH_INDEX_PREFIX>`` (just the service name without an index
+    prefix: the keys of a lone installation stay where they were)."""
+    config = current_app.config
+    if config.get("REDIS_KEY_PREFIX"):
+        return config["REDIS_KEY_PREFIX"]
+    index_prefix = (config.get("SEARCH_INDEX_PREFIX") or "").rstrip("-_:.")
+    return ":".join(part for part in (config["SERVICE_NAME"], index_prefix) if part)
+
+
+def keys(login):
+    """The Redis keys of ``login``: ``(failure times, lockout end)``."""
     name = normalize(login)
-    return f"{PREFIX}:failures:{name}", f"{PREFIX}:locked:{name}"
+    prefix = f"{key_prefix()}:login"
+    return f"{prefix}:failures:{name}", f"{prefix}:locked:{name}"
 
 
 def locked_until(login):
     """The epoch time the lockout of ``login`` ends, or None when it is not locked."""
-    _, locked_key = _keys(login)
+    _, locked_key = keys(login)
     value = _redis().get(locked_key)
     if value is None:
         return None
@@ -68,7 +84,7 @@ def fail(login):
     """Count a failed attempt; lock the name once the limit is reached.
 
     Returns True when this failure started a lockout."""
-    failures_key, locked_key = _keys(login)
+    failures_key, locked_key = keys(login)
     now = time.time()
     window_seconds = window()
     limit = max_attempts()
@@ -90,4 +106,4 @@ def fail(login):
 
 def reset(login):
     """A successful login clears the failures of its name."""
-    _redis().delete(*_keys(login))
+    _redis().delete(*keys(login))

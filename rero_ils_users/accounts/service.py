@@ -27,7 +27,7 @@ from .passwords import checked_password
 
 log = logging.getLogger(__name__)
 
-USERNAME = re.compile(r"^[A-Za-z0-9_-]{3,255}$")
+USERNAME = re.compile(r"[A-Za-z0-9_-]{3,255}")  # fullmatch: "$" would let a final newline in
 FORGOT_MESSAGE = "If this address belongs to an account, a link to reset its password has been sent."
 RESET_INVALID = "The reset link is invalid, expired or already used."
 
@@ -187,7 +187,7 @@ def set_password(user, password):
 # --- accounts made from the command line ---------------------------------------------
 def create_account(username, password, email=None, roles=()):
     """An account with account-level roles only (the CLI; e.g. the first superuser)."""
-    if not isinstance(username, str) or not USERNAME.match(username):
+    if not isinstance(username, str) or not USERNAME.fullmatch(username):
         raise ValidationError.on("username", "3 to 255 characters among A-Z, a-z, 0-9, _ and -.")
     if User.query.filter(func.lower(User.username) == username.lower()).first():
         raise Conflict.on("username", f"The username {username} is already taken.")

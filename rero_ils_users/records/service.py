@@ -4,10 +4,11 @@ checks, envelopes, search. Every method takes the caller's identity explicitly."
 from contextlib import contextmanager
 
 from invenio_db import db
+from opensearchpy import RequestError
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..errors import Conflict, StaleRevision
+from ..errors import Conflict, StaleRevision, ValidationError
 from ..permissions import policy
 from . import schemas
 from .refs import ref_url
@@ -15,6 +16,18 @@ from .search import SearchResult, current_search
 from .uow import unit_of_work
 
 READ_ONLY_FIELDS = ("pid", "$schema")
+# what OpenSearch answers (400) for a query string it cannot parse or run
+QUERY_ERRORS = {
+    "query_shard_exception",
+    "parse_exception",
+    "query_parsing_exception",
+    "too_many_clauses",
+    "too_complex_to_determinize_exception",
+}
+QUERY_SYNTAX_MESSAGE = (
+    "Not a valid search query: check brackets and quotes, and put a backslash before "
+    'special characters such as : / \\ ( ) [ ] { } " ~ ^ ! ?'
+)
 
 
 @contextmanager
@@ -161,7 +174,13 @@ class RecordService:
         }
         if aggs:
             body["aggs"] = aggs
-        response = self.normalise(current_search.search(self.record_cls.resource, body))
+        try:
+            response = current_search.search(self.record_cls.resource, body)
+        except RequestError as exc:
+            if not _is_query_error(exc):
+                raise
+            raise ValidationError.on("q", QUERY_SYNTAX_MESSAGE) from None
+        response = self.normalise(response)
         return search_result(self.record_cls.resource, response, lambda source: self.dump_hit(identity, source))
 
     def normalise(self, response):
@@ -175,6 +194,13 @@ class RecordService:
     # --- rendering -----------------------------------------------------------------
     def envelope(self, identity, record):
         return envelope(record.resource, record.pid, self.dump(identity, record), record.revision, record.created, record.updated)
+
+
+def _is_query_error(exc):
+    """Did OpenSearch refuse the search for its query (the user's ``q``), not for our body?"""
+    error = exc.info.get("error") if isinstance(exc.info, dict) else None
+    causes = error.get("root_cause", []) if isinstance(error, dict) else []
+    return exc.status_code == 400 and bool(causes) and all(c.get("type") in QUERY_ERRORS for c in causes)
 
 
 def envelope(resource, pid, metadata, revision, created, updated):
