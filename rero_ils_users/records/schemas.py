@@ -21,7 +21,7 @@ _FORMATS = FormatChecker()
 MAX_VALUE_IN_MESSAGE = 60  # characters of a refused value quoted back
 
 
-@lru_cache(maxsize=None)
+@cache
 def ecma_pattern(pattern):
     """``pattern`` compiled with ECMA 262 semantics of ``$``: every ``$`` outside a
     character class and not escaped becomes ``\\Z`` (the end of the string)."""
