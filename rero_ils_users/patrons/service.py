@@ -73,6 +73,8 @@ class PatronService(RecordService):
             return load_patron(data, record)
 
         def registrable(user_id, organisation_pid):
+            # an invalid organisation is judged as the caller's own (the only one they may register in)
+            organisation_pid = organisation_pid or person_of(identity).organisation_pid
             return users.registration_allowed(identity, user_id, organisation_pid, token)
 
         return load_patron(data, registrable=registrable)

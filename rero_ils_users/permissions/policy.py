@@ -314,7 +314,8 @@ def registers_without_token(identity, subject, organisation_pid):
         return True
     if any(r.organisation_pid == organisation_pid for r in subject.records):
         return True
-    return not subject.records and not subject.account_roles and subject.steward_organisation_pid == organisation_pid
+    steward = subject.steward_organisation_pid
+    return not subject.records and not subject.account_roles and steward is not None and steward == organisation_pid
 
 
 def found_by_lookup(subject):
