@@ -133,14 +133,15 @@ class UserService:
         check_revision(record, revision)
         stored, password, current = _split(data)
         before = dict(record)
+        account = db.session.get(User, user_id)
+        changes_login = _changes_login(account, stored, password)
         errors = personal_data_errors(stored, clock.today(), require_personal=self._had_personal(before))
-        errors += self._self_service_errors(identity, user_id, before, stored, password, current)
+        errors += self._self_service_errors(identity, account, before, stored, changes_login, current)
         if password is not None:
             errors += self._password_errors(password)
         if errors:
             raise ValidationError(errors=errors)
-        account = db.session.get(User, user_id)
-        if _changes_login(account, stored, password):
+        if changes_login:
             policy.require_decision(policy.decide_account_change(identity, subject))
         account.username, account.email = stored["username"], stored.get("email")
         if password is not None:
@@ -216,17 +217,16 @@ class UserService:
             return exc.errors
         return []
 
-    def _self_service_errors(self, identity, user_id, before, stored, password, current):
+    def _self_service_errors(self, identity, account, before, stored, changes_login, current):
         person = person_of(identity)
-        if person.user_id != user_id or SUPERUSER in person.roles:
+        if person.user_id != account.id or SUPERUSER in person.roles:
             return []
         errors = [
             FieldError(f, "You cannot change this field yourself; ask your library.")
             for f in LOCKED_FOR_SELF
             if stored.get(f) != before.get(f)
         ]
-        account = db.session.get(User, user_id)
-        if _changes_login(account, stored, password):
+        if changes_login:
             if not current:
                 errors.append(
                     FieldError("current_password", "Your current password is required to change your password, email or username.")
