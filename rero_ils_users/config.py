@@ -10,10 +10,18 @@ from celery.schedules import crontab
 SERVICE_NAME = "rero-ils-users"
 SECRET_KEY = "change-me-in-production"
 TIME_ZONE = "Europe/Zurich"  # "today" for expiry dates and history ages
-SERVER_BASE_URL = None  # e.g. "https://bib.example.org"; defaults to the request's host
+SERVER_BASE_URL = None  # e.g. "https://bib.example.org"; unset: the request's host, among TRUSTED_HOSTS
+# (Flask's) Host headers answered while SERVER_BASE_URL is unset, any port; others get a 400
+TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = False
-SESSION_REDIS_URL = None  # "redis://127.0.0.1:6379/2": server-side sessions in Redis
+SESSION_COOKIE_SECURE = None  # None: True when SERVER_BASE_URL is https (factory.py)
+SESSION_REDIS_URL = "redis://127.0.0.1:6379/0"  # server-side sessions; empty: signed cookie (not revocable)
+# every response (headers.py); the UI runs without inline script or style
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+REFERRER_POLICY = "same-origin"
 
 # --- database ----------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://rero:rero@127.0.0.1:5432/rero_ils_users"

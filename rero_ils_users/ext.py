@@ -7,7 +7,7 @@ from flask_wtf import CSRFProtect
 from invenio_db import InvenioDB, db
 from invenio_jsonschemas import InvenioJSONSchemas
 
-from . import rest, views
+from . import headers, rest, views
 from .accounts import auth as accounts_auth
 from .accounts import views as accounts_views
 from .accounts.models import Role, User
@@ -87,6 +87,7 @@ class ReroIlsUsers:
 
         identity_loaded.connect_via(app)(_on_identity_loaded)
         rest.register_error_handlers(app)
+        headers.init_app(app)
         patron_providers.register(app)
         for resource in PERMISSION_TARGETS:
             resource.register()

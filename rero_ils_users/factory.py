@@ -31,11 +31,27 @@ def _settle(app):
     for key, source in DERIVED.items():
         if key in app.config:
             raise SettingError(f"{key} follows {source}: set {source} instead.")
+    _derive_web_settings(app)
     with app.app_context():
         lockout.window()
         lockout.max_attempts()
         passwords.require_special()
         app.config["SECURITY_PASSWORD_LENGTH_MIN"] = passwords.min_length()
+
+
+def _derive_web_settings(app):
+    """``SESSION_COOKIE_SECURE`` follows an https ``SERVER_BASE_URL`` unless set; the Host
+    header is checked against ``TRUSTED_HOSTS`` only while links are built from it (no
+    ``SERVER_BASE_URL``)."""
+    config = app.config
+    secure = config.get("SESSION_COOKIE_SECURE")
+    if isinstance(secure, str):  # a None default reads "true" as text
+        secure = from_text("INVENIO_SESSION_COOKIE_SECURE", secure, False)
+    if secure is None:
+        secure = (config.get("SERVER_BASE_URL") or "").lower().startswith("https://")
+    config["SESSION_COOKIE_SECURE"] = secure
+    if config.get("SERVER_BASE_URL"):
+        config["TRUSTED_HOSTS"] = None
 
 
 def create_app(config=None):

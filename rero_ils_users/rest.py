@@ -4,10 +4,10 @@ ETag/If-Match, paging parameters, the input checks every request goes through.
 Services never read the request: this does."""
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote_plus
 
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestURITooLarge
+from werkzeug.exceptions import HTTPException, RequestURITooLarge, SecurityError
 from werkzeug.routing import RequestRedirect
 
 from . import errors, inputs
@@ -60,8 +60,19 @@ def identity():
 
 
 def _public_base_url():
-    """Where links of this response point: the configured public URL, else this request's host."""
+    """Where links of this response point: the configured public URL, else this request's
+    host (one of ``TRUSTED_HOSTS``: ``check_request`` refused the others)."""
     refs.set_request_base_url(request.host_url)
+
+
+def _check_host():
+    """Without ``SERVER_BASE_URL`` links and mails are built from the Host header: Flask
+    refuses a host outside ``TRUSTED_HOSTS`` (``routing_exception``); say so, naming it."""
+    if isinstance(request.routing_exception, SecurityError):
+        host = inputs.printable(request.environ.get("HTTP_HOST", ""))
+        raise ValidationError.on(
+            "Host", f"The Host header {errors.shorten(host, 100)!r} is not one of this server's TRUSTED_HOSTS."
+        )
 
 
 def _is_api():
@@ -82,7 +93,8 @@ def _request_target():
 def check_request():
     """The first thing every request does: the URL length limit (414), JSON instead
     of HTML for a slash redirect on /api, no NUL in query-string parameters or path
-    segments (400 naming them). Bodies are checked where read (``json_body``)."""
+    segments (400 naming them), a trusted Host. Bodies are checked where read (``json_body``)."""
+    _check_host()
     if len(_request_target()) > current_app.config["MAX_URL_LENGTH"]:
         raise RequestURITooLarge(f"The URL is longer than {current_app.config['MAX_URL_LENGTH']} characters.")
     routing = request.routing_exception
@@ -169,17 +181,37 @@ def record_response(envelope, status=200, extra=None):
     return response
 
 
+# what may stay as it is in a query string: unreserved, sub-delims but "&" and "+"
+# (they separate and encode), "=", ":", "@", "/", "?" and "%" (already encoded)
+QUERY_SAFE = "-._~!$'()*,;=:@/?%"
+
+
+def _query_parts():
+    """The request's query string as sent, split at "&": each part still encoded as the
+    client wrote it (a character that must not appear raw is percent-encoded)."""
+    raw = request.query_string.decode("latin-1")
+    return [quote(part.encode("latin-1"), safe=QUERY_SAFE + "+") for part in raw.split("&") if part]
+
+
+def _self_url(query_parts):
+    url = f"{refs.base_url()}{quote(request.path, safe='/')}"
+    return f"{url}?{'&'.join(query_parts)}" if query_parts else url
+
+
 def _page_url(page, size):
-    query = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "size")}
-    query.update(page=page, size=size)
-    return f"{request.base_url}?{urlencode(query, doseq=True)}"
+    """This search at another page: the other parameters kept as sent."""
+    kept = [part for part in _query_parts() if unquote_plus(part.split("=", 1)[0]) not in ("page", "size")]
+    return _self_url(kept + [f"page={page}", f"size={size}"])
 
 
 def list_response(hits, total, page=None, size=None, aggregations=None):
-    """The contract's search envelope. With ``page``/``size``: self/next/prev links."""
+    """The contract's search envelope. With ``page``/``size``: self/next/prev links.
+
+    Links use the public base URL and repeat the query string as sent, so following
+    one gives the same search."""
     total = total if isinstance(total, dict) else {"value": total, "relation": "eq"}
     if page is None:
-        links = {"self": request.url}
+        links = {"self": _self_url(_query_parts())}
     else:
         links = {"self": _page_url(page, size)}
         if page * size < total["value"]:

@@ -1,9 +1,15 @@
 """How a request is authenticated: the session cookie (Flask-Security), or an API
 token in ``Authorization: Bearer``; CSRF for session calls that change data;
-where sessions live (signed cookie, or Redis when ``SESSION_REDIS_URL`` is set)."""
+where sessions live: in Redis (``SESSION_REDIS_URL``, keys under the installation's
+prefix), so that a logout or a password change ends them for real; the cookie only
+carries the session id, which changes at login.
+
+A session names its account by ``fs_uniquifier``: a new password rotates it
+(``service.set_password``), which ends every session of the account at once;
+``follow_own_password_change`` keeps the session of the person who changed it."""
 
 import redis
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_security.decorators import handle_csrf
 from flask_security.utils import get_request_attr, set_request_attr
@@ -11,7 +17,7 @@ from flask_session import Session
 
 from ..errors import NotAuthenticated
 from ..permissions.roles import DOCUMENT_IMPORTER
-from . import tokens
+from . import lockout, tokens
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 # authentication state Flask-Login, Flask-Security, Flask-WTF and we keep in ``g``
@@ -79,13 +85,40 @@ def _guard():
         handle_csrf("session")  # CSRFError (400) without a valid X-CSRF-Token
 
 
+def new_session_id():
+    """Give the current session a new id and drop the old one from the store (login,
+    password change: an id seen before can never act for the account)."""
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if regenerate is not None:
+        regenerate(session)
+
+
+def end_session():
+    """Forget the session entirely: its stored data and the cookie."""
+    session.clear()
+
+
+def follow_own_password_change(user_id):
+    """After a successful request that set ``user_id``'s password: when the caller is
+    that person in a session, their session follows the new ``fs_uniquifier`` (under a
+    new id) instead of ending with the others."""
+    if get_request_attr("fs_authn_via") != "session" or not current_user.is_authenticated:
+        return
+    if current_user.id == user_id and session.get("_user_id") != current_user.fs_uniquifier:
+        session["_user_id"] = current_user.fs_uniquifier
+        new_session_id()
+
+
 def init_sessions(app):
-    """Server-side sessions in Redis when configured; else Flask's signed cookie."""
+    """Server-side sessions in Redis (``SESSION_REDIS_URL``); an empty value falls back
+    to Flask's signed cookie, which a logout cannot revoke (not recommended)."""
     url = app.config.get("SESSION_REDIS_URL")
     if not url:
         return
+    with app.app_context():
+        prefix = f"{lockout.key_prefix()}:session:"
     app.config.setdefault("SESSION_TYPE", "redis")
-    app.config.setdefault("SESSION_KEY_PREFIX", "rero-ils-users:session:")
+    app.config.setdefault("SESSION_KEY_PREFIX", prefix)
     app.config["SESSION_REDIS"] = redis.Redis.from_url(url)
     Session(app)
 

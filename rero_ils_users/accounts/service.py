@@ -8,7 +8,7 @@ import smtplib
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, session
+from flask import current_app
 from flask_mail import Message
 from flask_security import login_user, logout_user
 from flask_security.recoverable import generate_reset_password_token, reset_password_token_status
@@ -20,7 +20,7 @@ from ..errors import AccountExpired, Conflict, InvalidCredentials, ValidationErr
 from ..permissions import needs
 from ..permissions.roles import ACCOUNT_ROLES, DOCUMENT_IMPORTER
 from ..records.refs import base_url
-from . import lockout
+from . import auth, lockout
 from .expiry import all_patron_records_expired
 from .models import Role, User
 from .passwords import checked_password
@@ -93,15 +93,15 @@ def login(data):
     check_not_expired(user)
     lockout.reset(name)
     login_user(user, authn_via=["password"])
-    regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if regenerate is not None:  # server-side sessions: a new id at login (no fixation)
-        regenerate(session)
+    auth.new_session_id()  # no fixation: the id the caller had before is not logged in
     db.session.commit()  # a rehashed password (new hashing parameters)
     return user
 
 
 def logout():
+    """End the caller's session: its stored data goes, so a copy of the cookie is anonymous."""
     logout_user()
+    auth.end_session()
 
 
 def user_dump(user, person=None):
@@ -179,7 +179,8 @@ def _token_matches_password(token, user):
 
 
 def set_password(user, password):
-    """Store a new (already checked) password and end every session of the account."""
+    """Store a new (already checked) password and end every session of the account (a
+    new ``fs_uniquifier``; ``auth.follow_own_password_change`` keeps the changer's own)."""
     user.password = hash_password(password)
     current_app.extensions["security"].datastore.set_uniquifier(user)
 

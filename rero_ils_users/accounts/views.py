@@ -36,8 +36,8 @@ def current_session():
 
 
 @blueprint.post("/logout")
-@csrf_exempt
 def logout():
+    """Ends the caller's session; a session caller sends X-CSRF-Token (no cross-site logout)."""
     service.logout()
     return jsonify({"message": "Logged out"})
 

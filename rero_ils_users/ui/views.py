@@ -6,8 +6,10 @@ assign); ``static/ui.js`` fetches and renders the data through ``/api/``."""
 
 from urllib.parse import quote
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError as CSRFError
 
 from ..accounts import service as accounts
 from ..permissions import policy
@@ -15,6 +17,7 @@ from ..permissions.needs import person_of
 from ..permissions.policy import MANAGE
 from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES
 from ..rest import identity
+from .next import same_site_path
 
 blueprint = Blueprint(
     "ui", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static"
@@ -58,17 +61,34 @@ def _gate(staff=False, matrix=False):
 
 
 def landing():
-    """``/``: the login form, or the caller's home page once logged in."""
+    """``/``: the login form, or once logged in ``next`` (a path of this site only) or
+    the caller's home page."""
     me = _me()
+    next_path = same_site_path(request.args.get("next")) or ""
     if me["authenticated"]:
-        return redirect(_home(me))
-    return _page("login.html", me)
+        return redirect(next_path or _home(me))
+    return _page("login.html", me, next_path=next_path)
 
 
 @blueprint.get("/logout")
+def logout_page():
+    """A page with the logout button: a GET changes nothing (no cross-site logout)."""
+    me = _me()
+    if not me["authenticated"]:
+        return redirect("/")
+    return _page("logout.html", me)
+
+
+@blueprint.post("/logout")
 def logout():
+    """The logout form (the navigation's button): needs the session's CSRF token."""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except CSRFError as exc:
+            return _page("logout.html", _me(), 400, error=str(exc))
     accounts.logout()
-    return redirect("/")
+    return redirect("/", 303)
 
 
 @blueprint.get("/reset/<token>")

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from .. import clock
 from ..accounts.models import User
 from ..accounts.passwords import generate_password, validate_password
+from ..accounts.service import set_password
 from ..errors import Conflict, FieldError, NotFound, ValidationError
 from ..permissions import policy
 from ..permissions.needs import person_of, records_of
@@ -145,7 +146,7 @@ class UserService:
             policy.require_decision(policy.decide_account_change(identity, subject))
         account.username, account.email = stored["username"], stored.get("email")
         if password is not None:
-            account.password = hash_password(password)
+            set_password(account, password)  # ends the person's other sessions
         stored["pid"], stored["$schema"] = record["pid"], record["$schema"]
         record.clear()
         record.update(stored)

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, request
 
+from ..accounts.auth import follow_own_password_change
 from ..rest import identity, if_match, json_body, list_response, record_response
 from .service import users
 
@@ -28,7 +29,10 @@ def read(user_id):
 
 @blueprint.put("/<int:user_id>")
 def update(user_id):
-    record = users.update(identity(), user_id, json_body(), revision=if_match())
+    data = json_body()
+    record = users.update(identity(), user_id, data, revision=if_match())
+    if data.get("password") is not None:
+        follow_own_password_change(user_id)
     return record_response(users.envelope(record))
 
 

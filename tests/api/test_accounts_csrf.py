@@ -1,9 +1,10 @@
-"""CSRF on session calls that change data, and sessions that outlive a worker:
-signed cookies by default, Redis (Flask-Session) when ``SESSION_REDIS_URL`` is set."""
+"""CSRF on session calls that change data (logout included), and sessions that outlive
+a worker: in Redis (Flask-Session, ``SESSION_REDIS_URL``), by default."""
 
 import pytest
 import redis
 
+from rero_ils_users.accounts import lockout
 from tests.helpers import login as session_login
 from tests.helpers import make_account, post_login
 
@@ -54,14 +55,15 @@ def test_csrf_token_can_be_fetched_again_after_a_page_reload(client):
 def test_login_and_anonymous_calls_are_exempt(client):
     superuser()
     log_in(client)
-    log_in(client)  # logging in again from a live session needs no token either
+    token = log_in(client)  # logging in again from a live session needs no token either
     assert client.post("/api/user/password/validate", json={"password": "Secret123"}).status_code == 200
-    assert client.post("/api/logout").status_code == 200
+    assert client.post("/api/logout").status_code == 400  # logout is not exempt: no cross-site logout
+    assert client.post("/api/logout", headers={"X-CSRF-Token": token}).status_code == 200
     # anonymous: no session authority to abuse, the policy answers
     assert client.post("/api/organisations/", json={"name": "Net C", "code": "netc"}).status_code == 401
 
 
-def test_signed_cookie_session_survives_a_restart(client, create_app, app_config):
+def test_a_session_survives_a_restart(client, create_app, app_config):
     user_id = superuser()
     log_in(client)
     cookie = client.get_cookie("session").value
@@ -81,10 +83,11 @@ def test_redis_sessions_are_shared_by_workers_and_end_with_logout(create_app, ap
     assert res.status_code == 200
     sid = one.get_cookie("session").value
     store = redis.Redis.from_url(url)
-    assert store.exists(f"rero-ils-users:session:{sid}")
+    prefix = f"{lockout.key_prefix()}:session:"  # the installation's namespace
+    assert store.exists(f"{prefix}{sid}")
     # logging in again gives a new session id and drops the old one (no fixation)
     assert post_login(one, "root", PASSWORD).status_code == 200
-    assert one.get_cookie("session").value != sid and not store.exists(f"rero-ils-users:session:{sid}")
+    assert one.get_cookie("session").value != sid and not store.exists(f"{prefix}{sid}")
     sid = one.get_cookie("session").value
     two.set_cookie("session", sid)
     assert two.get("/api/login").get_json()["user"]["id"] == user_id

@@ -290,8 +290,11 @@ def test_installations_sharing_a_redis_do_not_lock_each_other(client, app, other
     other_client = other.test_client()
     assert other_client.post("/api/login", json={"login": "alice", "password": PASSWORD}).status_code == 200
     other_client.post("/api/login", json={"login": "alice", "password": "Wrong1234"})
-    keys = {k.decode() for pattern in (f"{lockout.key_prefix()}:*", "other-installation:*") for k in no_lockouts.scan_iter(pattern)}
+    patterns = (f"{lockout.key_prefix()}:login:*", "other-installation:login:*")
+    keys = {k.decode() for pattern in patterns for k in no_lockouts.scan_iter(pattern)}
     assert keys == {lockout.keys("alice")[1], "other-installation:login:failures:alice"}
+    # and its session is in its own namespace too
+    assert list(no_lockouts.scan_iter("other-installation:session:*"))
 
 
 def test_the_default_key_prefix_follows_the_installation(create_app, app_config):

@@ -61,6 +61,6 @@ def test_patron_changes_password_with_the_current_one(page):
     form.get_by_label("Current password").fill("Secret123")
     form.get_by_role("button", name="Change password").click()
     expect(form.locator(".form-alert")).to_have_text("Your password was changed.")
-    page.get_by_role("link", name="Log out").click()
+    page.get_by_role("button", name="Log out").click()
     log_in(page, "bruno", "Brand-New-Pass9")
     expect(page).to_have_url(re.compile(r"/account$"))

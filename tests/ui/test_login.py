@@ -22,7 +22,7 @@ def test_librarian_logs_in_by_email_and_lands_on_the_patron_search(page, shot):
     log_in(page, "LIBRARIAN@example.org")
     expect(page).to_have_url(re.compile(r"/staff/patrons$"))
     expect(page.get_by_role("heading", name="Patrons")).to_be_visible()
-    page.get_by_role("link", name="Log out").click()
+    page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/$"))
     page.goto("/staff/patrons")
     expect(page).to_have_url(re.compile(r"/\?next=/staff/patrons$"))
@@ -33,7 +33,7 @@ def test_patron_logs_in_and_lands_on_the_account(page):
     log_in(page, "alice")
     expect(page).to_have_url(re.compile(r"/account$"))
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
-    expect(page.get_by_role("link", name="Log out")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_too_many_attempts_locks_the_login(page):

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask.sessions import SecureCookieSessionInterface
 from flask_security.utils import get_hmac
 from invenio_db import db
 
@@ -87,7 +88,7 @@ def uses_mail_sender(app):
 
 def signs_with_secret_key(app):
     assert app.secret_key == "20260101"  # digits stay text: an int would break signing
-    signer = app.session_interface.get_signing_serializer(app)
+    signer = SecureCookieSessionInterface().get_signing_serializer(app)  # as CSRF and reset tokens
     assert signer.loads(signer.dumps({"a": 1})) == {"a": 1}
 
 
@@ -103,6 +104,21 @@ def links_to_base_url(app):
 
 def secure_cookies(app):
     assert app.session_interface.get_cookie_secure(app) is True
+
+
+def trusts_hosts(app):
+    # enforced while SERVER_BASE_URL is unset (the environment of this check)
+    client = app.test_client()
+    assert client.get("/api/", headers={"Host": "bib.example.org:8443"}).status_code == 200
+    assert client.get("/api/", headers={"Host": "localhost"}).status_code == 400
+
+
+def sends_csp(app):
+    assert app.test_client().get("/api/").headers["Content-Security-Policy"] == "default-src 'none'"
+
+
+def sends_referrer_policy(app):
+    assert app.test_client().get("/api/").headers["Referrer-Policy"] == "no-referrer"
 
 
 def sessions_in_redis(app):
@@ -168,6 +184,9 @@ CHECKS = {
     "SERVER_BASE_URL": ("https://bib.example.org/", links_to_base_url),
     "SESSION_COOKIE_SECURE": ("True", secure_cookies),
     "SESSION_REDIS_URL": ("redis://sessions.example.org:6380/2", sessions_in_redis),
+    "TRUSTED_HOSTS": ("bib.example.org, .example.net", trusts_hosts),
+    "CONTENT_SECURITY_POLICY": ("default-src 'none'", sends_csp),
+    "REFERRER_POLICY": ("no-referrer", sends_referrer_policy),
     "LOGIN_REDIS_URL": ("redis://login.example.org:6381/3", counts_logins_in_redis),
     "LOGIN_MAX_ATTEMPTS": ("3", limits_attempts),
     "LOGIN_LOCKOUT": ("900", locks_out_for),
@@ -292,6 +311,7 @@ def test_a_wrong_environment_value_is_refused_by_name(key, text):
         ({"PASSWORD_MIN_LENGTH": 300}, "PASSWORD_MIN_LENGTH"),
         ({"PASSWORD_REQUIRE_SPECIAL": "False"}, "PASSWORD_REQUIRE_SPECIAL"),
         ({"SECURITY_PASSWORD_LENGTH_MIN": 10}, "set PASSWORD_MIN_LENGTH instead"),
+        ({"SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"),
     ],
 )
 def test_a_wrong_python_setting_stops_the_app_at_start(config, message):

@@ -1,9 +1,26 @@
 // The login and password reset pages.
 import { $, LOGIN_MESSAGES, h, api, clearErrors, formAlert, showErrors } from "../common.js";
 
+// A path of this site or nothing, at every level of percent-decoding: one leading "/",
+// no backslash, no control character, no scheme or host (the server's rule, ui/next.py).
+function sameSitePath(value) {
+  if (typeof value !== "string" || !value || value.length > 2000) return "";
+  let layer = value;
+  for (let i = 0; i < 5; i++) {
+    if (!layer.startsWith("/") || layer.startsWith("//") || layer.includes("\\")) return "";
+    if (/[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/.test(layer)) return "";
+    if (new URL(layer, location.origin).origin !== location.origin) return "";
+    let decoded;
+    try { decoded = decodeURIComponent(layer); } catch { return ""; }
+    if (decoded === layer) return value;
+    layer = decoded;
+  }
+  return "";
+}
+
 function safeNext() {
-  const next = new URLSearchParams(location.search).get("next") || "";
-  return next.startsWith("/") && !next.startsWith("//") ? next : "";
+  // the server already checked it (data-next); check again before following it
+  return sameSitePath($("#login-form").dataset.next || "");
 }
 
 export function initLogin() {
