@@ -29,6 +29,7 @@ SKIPPED_KEYS = {"$schema", "pid"}
 UNKNOWN_ACTOR = {"cli": "unknown"}
 
 _actor = contextvars.ContextVar("rero_ils_users_audit_actor", default=None)
+_quiet_secrets = contextvars.ContextVar("rero_ils_users_audit_quiet_secrets", default=False)
 
 
 def utcnow():
@@ -83,6 +84,16 @@ def begin_acting(by):
 
 def end_acting(token):
     _actor.reset(token)
+
+
+@contextmanager
+def secrets_unchanged():
+    """Flushes in the block rewrite a secret without changing it (a rehash at login): not audited."""
+    token = _quiet_secrets.set(True)
+    try:
+        yield
+    finally:
+        _quiet_secrets.reset(token)
 
 
 def current_actor():
@@ -218,7 +229,7 @@ def _before_flush(session, flush_context, instances):
                 if operation == "update" and not session.is_modified(obj, include_collections=False):
                     continue
                 grouped.setdefault(cls, []).append((operation, obj))
-            elif cls in _secrets and operation == "update":
+            elif cls in _secrets and operation == "update" and not _quiet_secrets.get():
                 resource, attribute = _secrets[cls]
                 if inspect(obj).attrs[attribute].history.has_changes():
                     add(session, resource, obj.id, "update", {attribute: {"changed": True}}, user_id=obj.id)

@@ -196,3 +196,21 @@ def test_admin_reads_every_entry_and_deleted_records_stay_readable(client):
     hits = client.get(f"/api/users/{user_id}/audit?size=100").get_json()["hits"]["hits"]
     assert {h["metadata"]["record"]["pid"] for h in hits if h["metadata"]["record"]["resource"] == "patrons"} == {pid_a, pid_b}
     assert client.get("/api/patrons/987654/audit").status_code == 404
+
+
+def test_a_rehash_at_login_is_no_password_change(client, app):
+    from flask_security.utils import get_hmac
+
+    from rero_ils_users.accounts.models import User
+
+    desk = make_desk(ptype=True)
+    user_id, _ = make_person(desk.org, ptype=desk.ptype, user={"username": "rehashed"})
+    context = app.extensions["security"].pwd_context.copy(argon2__rounds=2)
+    account = db.session.get(User, user_id)
+    account.password = old = context.hash(get_hmac(PASSWORD))
+    db.session.commit()
+    before = len(entries(resource="users", pid=str(user_id)))
+    assert post_login(client, "rehashed").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, user_id).password != old  # it was rehashed
+    assert len(entries(resource="users", pid=str(user_id))) == before
