@@ -214,3 +214,24 @@ def test_a_rehash_at_login_is_no_password_change(client, app):
     db.session.expire_all()
     assert db.session.get(User, user_id).password != old  # it was rehashed
     assert len(entries(resource="users", pid=str(user_id))) == before
+
+
+def test_an_orm_write_that_bypasses_the_record_api_is_audited_too(client):
+    """What a batched importer would do: add record rows itself, in one flush."""
+    from rero_ils_users.records import audit
+    from rero_ils_users.users.api import UserMetadata
+    from tests.helpers import make_account
+
+    ids = [make_account() for _ in range(3)]
+    with audit.acting({"cli": "batch"}):
+        for user_id in ids:
+            db.session.add(UserMetadata(json={"username": f"u{user_id}", "pid": str(user_id)}, pid=str(user_id), user_id=user_id))
+        db.session.commit()
+    made = [e for e in entries(resource="users") if e["by"] == {"cli": "batch"}]
+    assert sorted(int(e["record"]["pid"]) for e in made) == sorted(ids)
+    assert all(e["operation"] == "create" and e["changes"]["username"]["before"] is None for e in made)
+    with audit.acting({"cli": "bulk"}):  # Core SQL is not seen by the hook: the writer calls audit.record
+        db.session.execute(UserMetadata.__table__.delete().where(UserMetadata.user_id == ids[0]))
+        audit.record("users", ids[0], "delete", before={"username": f"u{ids[0]}"}, user_id=ids[0])
+        db.session.commit()
+    assert entries(resource="users", pid=str(ids[0]))[-1]["by"] == {"cli": "bulk"}

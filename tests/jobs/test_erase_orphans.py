@@ -130,3 +130,20 @@ def test_cli_runs_the_job(app):
     result = app.test_cli_runner().invoke(cli, ["jobs", "run", "erase-orphans", "--as-of", "2030-01-01"])
     assert result.exit_code == 0, result.output
     assert '"erased": 0' in result.output
+
+
+def test_no_erasure_before_the_person_was_told(client, desk, mails, app):
+    user_id, pid = make_person(desk.org, ptype=desk.ptype)
+    state = app.extensions["mail"]
+    port, state.port = state.port, 1  # nothing listens there: the notice cannot go out
+    try:
+        login(client, desk.librarian)
+        assert client.delete(f"/api/patrons/{pid}").status_code == 204
+        due = clock.today() + timedelta(days=DAYS)
+        counts = erase.run(due)
+        assert counts["waiting_notice"] == 1 and counts["erased"] == 0 and exists(user_id)
+    finally:
+        state.port = port
+    counts = erase.run(due)  # the mail works again: sent first, then erased
+    assert counts["notices_sent"] == 1 and counts["erased"] == 1
+    assert len(mails.messages) == 1 and not exists(user_id)
