@@ -9,12 +9,29 @@ from .accounts import cli as accounts_cli
 from .factory import create_app
 from .jobs import cli as jobs_cli
 from .permissions import matrix
+from .records import audit
 from .records.search import current_search
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False)
-def cli():
+@click.pass_context
+def cli(ctx):
     """Users, patrons and permissions of a RERO ILS library network."""
+    # every write of the command is audited as {"cli": "<command>"} (jobs set their own)
+    ctx.with_resource(audit.acting({"cli": command_name(ctx)}))
+
+
+def command_name(ctx):
+    """The (sub)command being run, without its arguments: "import", "users create"."""
+    words = list(ctx.protected_args) + list(ctx.args)
+    group, name = ctx.command, []
+    for word in words:
+        command = group.get_command(ctx, word) if isinstance(group, click.Group) else None
+        if command is None:
+            break
+        name.append(word)
+        group = command
+    return " ".join(name) or "unknown"
 
 
 @cli.command()

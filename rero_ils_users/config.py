@@ -48,11 +48,17 @@ CELERY_BEAT_SCHEDULE = {
     "index-queue": {"task": "rero_ils_users.index_queue", "schedule": timedelta(seconds=30)},
     "expire-patrons": {"task": "rero_ils_users.expire_patrons", "schedule": crontab(hour=2, minute=0)},
     "purge-history": {"task": "rero_ils_users.purge_history", "schedule": crontab(hour=3, minute=0)},
+    "purge-audit": {"task": "rero_ils_users.purge_audit", "schedule": crontab(hour=3, minute=30)},
+    "erase-orphans": {"task": "rero_ils_users.erase_orphans", "schedule": crontab(hour=4, minute=0)},
 }
 JOBS_LOCK_REDIS_URL = "redis://127.0.0.1:6379/0"
 PATRON_EXPIRY_REMINDER_DAYS = 30
 MONITORING_TIMEOUT = 1.0  # seconds each health check (index, broker, worker ping) may take
 HISTORY_MAX_AGE_MONTHS = 6
+AUDIT_MAX_AGE_MONTHS = 12  # age after which audit entries of personal data are purged
+ORPHAN_RETENTION_DAYS = 30  # days a person with no patron record is kept before erasure
+EXPORT_RATE_LIMIT = "5 per hour"  # exports of one's own data per person (`limits` notation)
+RATE_LIMIT_REDIS_URL = "redis://127.0.0.1:6379/0"  # where the rate limits are counted
 JOBS_BATCH_SIZE = 500  # rows per transaction in the scheduled jobs
 JOBS_LOCK_TIMEOUT = 600  # seconds a job lock lives unless renewed (a batch renews it)
 JOBS_LOCK_WAIT = 0  # seconds a run waits for another run of the same job (then skips)

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from . import demo as demo_data
 from . import importer
 from .errors import DomainError
-from .records import indexer
+from .records import audit, indexer
 from .records import reindex as reindexing
 
 # savepoints per record (records/service.py) make SQLAlchemy warn on success too; setup.cfg hides it in tests
@@ -24,7 +24,8 @@ def demo():
         return
     click.echo("Loading demo data...")
     try:
-        logins = demo_data.load()
+        with audit.acting({"cli": "demo"}):
+            logins = demo_data.load()
     except DomainError as exc:
         details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         raise click.ClickException(f"Demo not loaded (nothing was kept): {exc.message} {details}") from None
@@ -113,7 +114,7 @@ def import_people(path):
         rows = importer.read_rows(path)
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"Cannot read {path}: {exc}") from None
-    with click.progressbar(length=len(rows), label="importing", show_pos=True) as bar:
+    with click.progressbar(length=len(rows), label="importing", show_pos=True) as bar, audit.acting({"cli": "import"}):
         report = importer.run(rows, progress=bar.update)
     click.echo(f"{len(report.created)} of {report.total} row(s) imported, {len(report.rejected_rows)} rejected")
     if report.rejected:

@@ -77,6 +77,16 @@ class TooManyAttempts(DomainError):
     default_message = "TOO_MANY_ATTEMPTS"
 
 
+class RateLimited(TooManyAttempts):
+    """Too many requests of one kind by one person; ``retry_after`` in seconds."""
+
+    default_message = "Too many requests; try again later."
+
+    def __init__(self, message=None, retry_after=None):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(int(retry_after))} if retry_after else None
+
+
 class AccountExpired(DomainError):
     default_message = "ACCOUNT_EXPIRED"
 

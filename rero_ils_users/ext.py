@@ -28,6 +28,7 @@ from .patrons import providers as patron_providers
 from .patrons import views as patron_views
 from .permissions import needs
 from .permissions_api import views as permissions_views
+from .privacy import views as privacy_views
 from .records.search import SearchIndexes
 from .records.sqlite import make_transactional
 from .ui import views as ui_views
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     patron_views.blueprint,
     history_views.blueprint,
     permissions_views.blueprint,
+    privacy_views.blueprint,
     monitoring_views.blueprint,
     ui_views.blueprint,
 )

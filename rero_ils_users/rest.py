@@ -12,7 +12,8 @@ from werkzeug.routing import RequestRedirect
 
 from . import errors, inputs
 from .errors import FieldError, ValidationError
-from .records import refs
+from .permissions.needs import person_of
+from .records import audit, refs
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +105,31 @@ def check_request():
     inputs.check_text((request.view_args or {}).items())
 
 
+def request_actor():
+    """Who a write of this request is audited as: the caller and the organisation they act for."""
+    person = person_of(g.get("identity"))
+    return {"user_id": person.user_id, "organisation": person.organisation_pid}
+
+
+def _begin_acting():
+    g.audit_token = audit.begin_acting(request_actor)
+
+
+def _end_acting(exc=None):
+    token = g.pop("audit_token", None)
+    if token is not None:
+        audit.end_acting(token)
+
+
 def register_error_handlers(app):
-    app.before_request_funcs.setdefault(None, []).insert(0, check_request)
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin_acting)
+    app.before_request_funcs[None].insert(1, check_request)
     app.before_request(_public_base_url)
+    app.teardown_request(_end_acting)
 
     @app.errorhandler(errors.DomainError)
     def _domain(exc):
-        return error_response(status_of(exc), exc.message, exc.errors)
+        return error_response(status_of(exc), exc.message, exc.errors, getattr(exc, "headers", None))
 
     @app.errorhandler(HTTPException)
     def _http(exc):

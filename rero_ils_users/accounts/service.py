@@ -19,6 +19,7 @@ from sqlalchemy import func, or_
 from ..errors import AccountExpired, Conflict, InvalidCredentials, ValidationError
 from ..permissions import needs
 from ..permissions.roles import ACCOUNT_ROLES, DOCUMENT_IMPORTER
+from ..records import audit
 from ..records.refs import base_url
 from . import auth, lockout
 from .expiry import all_patron_records_expired
@@ -85,8 +86,12 @@ def login(data):
     if user is None or not user.password:
         verify_password(password, _dummy_hash())
         user = None
-    elif not user.verify_and_update_password(password):
-        user = None
+    else:
+        with audit.secrets_unchanged():  # a rehash at login (new hashing parameters) is no password change
+            verified = user.verify_and_update_password(password)
+            db.session.flush()
+        if not verified:
+            user = None
     if user is None or not user.active or DOCUMENT_IMPORTER in user.role_names:  # importers: API token only
         lockout.fail(name)
         raise InvalidCredentials()

@@ -7,9 +7,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import expire, purge
+from . import erase, expire, purge, purge_audit
 
-JOBS = {expire.NAME: expire.run, purge.NAME: purge.run}
+JOBS = {expire.NAME: expire.run, purge.NAME: purge.run, purge_audit.NAME: purge_audit.run, erase.NAME: erase.run}
 
 
 def _date(ctx, param, value):

@@ -21,6 +21,7 @@ from ..accounts.expiry import all_patron_records_expired
 from ..accounts.models import User, user_roles
 from ..patrons.api import Patron, PatronMetadata
 from ..permissions.roles import PATRON
+from ..records import audit
 from . import notices
 from .lock import locked_run
 
@@ -79,9 +80,13 @@ def _now():
 
 
 def _set_marks(user_ids, value):
-    """One UPDATE for a batch (no ORM objects: cheap flushes)."""
+    """One UPDATE for a batch (no ORM objects: cheap flushes), audited in the same
+    transaction (a bulk UPDATE bypasses the ORM's audit hook)."""
     if user_ids:
         db.session.query(User).filter(User.id.in_(user_ids)).update({User.expired_at: value}, synchronize_session=False)
+        change = {"account_expired": {"before": value is None, "after": value is not None}}
+        for user_id in user_ids:
+            audit.record("users", user_id, "update", changes=change, user_id=user_id)
     db.session.commit()
     db.session.expunge_all()
 

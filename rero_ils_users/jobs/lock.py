@@ -7,6 +7,8 @@ from contextlib import contextmanager
 import redis
 from flask import current_app
 
+from ..records import audit
+
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +49,7 @@ def locked_run(name, job, **kwargs):
     """``job(renew=..., **kwargs)`` under the lock; ``{"skipped": "locked"}`` when
     another worker holds it (that run does the work)."""
     try:
-        with job_lock(name) as renew:
+        with job_lock(name) as renew, audit.acting({"job": name}):
             return job(renew=renew, **kwargs)
     except JobLocked:
         log.info("job %s is running elsewhere; this run is skipped", name)

@@ -1,7 +1,7 @@
 """Celery tasks. Thin: each calls a service function."""
 
 from ..records import indexer
-from . import expire, purge
+from . import erase, expire, purge, purge_audit
 from .celery import celery
 
 
@@ -27,3 +27,15 @@ def expire_patrons(as_of=None):
 def purge_history(as_of=None):
     """Nightly: delete circulation history past its maximum age."""
     return purge.run(as_of)
+
+
+@celery.task(name="rero_ils_users.purge_audit")
+def purge_audit_entries(as_of=None):
+    """Nightly: delete audit entries of personal data past their maximum age."""
+    return purge_audit.run(as_of)
+
+
+@celery.task(name="rero_ils_users.erase_orphans")
+def erase_orphans(as_of=None):
+    """Nightly: erase personal data of people with no patron record left, after the delay."""
+    return erase.run(as_of)

@@ -6,6 +6,7 @@ from invenio_db import db
 
 from ..errors import NotFound
 from ..permissions.roles import is_professional
+from ..records import audit
 from ..records.api import BaseRecord
 from ..records.models import pid_counter, record_model
 from ..users.api import UserRecord
@@ -28,6 +29,7 @@ PatronMetadata = record_model(
     ),
 )
 PatronPid = pid_counter("patrons")
+audit.watch(PatronMetadata, "patrons", organisation=lambda model: model.organisation_pid)
 
 
 class PatronBarcode(db.Model):

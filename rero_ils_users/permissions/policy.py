@@ -342,3 +342,67 @@ def deny_organisation(identity, subject):
     if subject.account_roles & {ADMIN, SUPERUSER}:
         return Decision(False, PermissionDenied, "Only admin or superuser change what an administrator may do."), None
     return ALLOWED, person.organisation_pid
+
+
+# --- the audit of personal data and patron records -------------------------------------------
+AUDIT_ALL, AUDIT_ORGANISATION, AUDIT_OWN = "all", "organisation", "own"
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """Which entries of a person's (or a record's) audit the caller reads: ``all``
+    (admin, superuser), ``organisation`` (their organisation's patron records and the
+    shared personal data), ``own`` (the person themself: no staff notes)."""
+
+    scope: str
+    organisation_pid: str | None = None
+
+
+_NO_AUDIT = Decision(False, PermissionDenied, "Reading the audit needs pro_full_permissions in an organisation of the person.")
+
+
+def _audit_staff(identity, organisations):
+    """``pro_full_permissions`` (the permission-management action) in one of ``organisations``."""
+    org = person_of(identity).organisation_pid
+    return org if org and org in organisations and can(identity, MANAGE, Target(organisation_pid=org)) else None
+
+
+def audit_view_of_person(identity, subject):
+    """``(decision, AuditView or None)`` for ``GET /api/users/<id>/audit``. A person the
+    caller may not read answers as ``decide_user`` does (401, 403, 404); one they may
+    read but whose audit is not theirs: 403."""
+    person = person_of(identity)
+    if network_wide(identity, MANAGE):
+        return ALLOWED, AuditView(AUDIT_ALL)
+    if person.authenticated and person.user_id == subject.user_id:
+        return ALLOWED, AuditView(AUDIT_OWN)
+    organisations = {r.organisation_pid for r in subject.records}
+    if not subject.records and not subject.account_roles and subject.steward_organisation_pid:
+        organisations = {subject.steward_organisation_pid}  # created here, or last held here
+    org = _audit_staff(identity, organisations)
+    if org:
+        return ALLOWED, AuditView(AUDIT_ORGANISATION, org)
+    readable = decide_user(identity, subject, "read")
+    return (readable if not readable else _NO_AUDIT), None
+
+
+def audit_view_of_record(identity, target):
+    """``(decision, AuditView or None)`` for ``GET /api/patrons/<pid>/audit`` (``target``:
+    the record, or what its audit tells of a deleted one)."""
+    person = person_of(identity)
+    if network_wide(identity, MANAGE):
+        return ALLOWED, AuditView(AUDIT_ALL)
+    if person.authenticated and target.owner_user_id == person.user_id:
+        return ALLOWED, AuditView(AUDIT_OWN)
+    org = _audit_staff(identity, {target.organisation_pid})
+    if org:
+        return ALLOWED, AuditView(AUDIT_ORGANISATION, org)
+    readable = decide(identity, "ptrn-read", target)
+    return (readable if not readable else _NO_AUDIT), None
+
+
+def may_export(identity):
+    """``GET /api/users/me/export``: any logged-in person, of their own data (401 otherwise)."""
+    if not person_of(identity).authenticated:
+        return Decision(False, NotAuthenticated, "Authentication required.")
+    return ALLOWED

@@ -11,6 +11,11 @@ from . import indexer
 class UnitOfWork:
     def __init__(self):
         self._queued = []
+        self._on_commit = []
+
+    def on_commit(self, callback):
+        """Call ``callback()`` once this transaction committed (mail about what it did)."""
+        self._on_commit.append(callback)
 
     def index(self, record):
         self._queued.append(indexer.enqueue(record))
@@ -24,6 +29,9 @@ class UnitOfWork:
         self.before_commit(rows)
         db.session.commit()
         self.after_commit(rows)
+        callbacks, self._on_commit = self._on_commit, []
+        for callback in callbacks:
+            callback()
 
     def before_commit(self, rows):
         """Hook: the queue rows of this transaction, flushed (their ids are known)."""
@@ -35,6 +43,7 @@ class UnitOfWork:
     def rollback(self):
         db.session.rollback()
         self._queued = []
+        self._on_commit = []
 
 
 def unit_of_work(func):

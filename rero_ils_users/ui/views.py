@@ -16,6 +16,7 @@ from ..permissions import policy
 from ..permissions.needs import person_of
 from ..permissions.policy import MANAGE
 from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES
+from ..privacy import service as privacy
 from ..rest import identity
 from .next import same_site_path
 
@@ -130,3 +131,10 @@ def permissions_matrix():
 def account():
     me, refused = _gate()
     return refused or _page("account.html", me)
+
+
+@blueprint.get("/account/data")
+def account_data():
+    """The person's export as a readable page (the same data as the JSON download)."""
+    me, refused = _gate()
+    return refused or _page("data.html", me, data=privacy.export(identity()))

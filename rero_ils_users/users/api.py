@@ -2,6 +2,8 @@
 
 from invenio_db import db
 
+from ..accounts.models import User
+from ..records import audit
 from ..records.api import BaseRecord
 from ..records.models import record_model
 
@@ -11,6 +13,14 @@ UserMetadata = record_model(
 )
 
 LOCKED_FOR_SELF = ("first_name", "last_name", "birth_date")
+# what "personal data" is beyond the login (kept on an account-level account whose person is erased)
+PERSONAL_FIELDS = (
+    "first_name", "last_name", "birth_date", "gender", "street", "postal_code", "city", "country",
+    "home_phone", "business_phone", "mobile_phone", "other_phone",
+)
+
+audit.watch(UserMetadata, "users")
+audit.watch_secret(User, "password", "users")
 
 
 class UserRecord(BaseRecord):

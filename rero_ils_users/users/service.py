@@ -169,6 +169,7 @@ class UserService:
         uow.unindex(record)
         record.delete()
         db.session.delete(db.session.get(User, user_id))
+        signals.user_erased.send(current_app._get_current_object(), user_id=user_id, uow=uow)
 
     def lookup(self, identity, q):
         """The "already registered?" lookup: exact, case-insensitive, from the database."""

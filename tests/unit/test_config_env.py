@@ -29,6 +29,8 @@ from rero_ils_users.errors import TooManyAttempts, ValidationError
 from rero_ils_users.factory import create_app, env_config
 from rero_ils_users.history.service import cutoff
 from rero_ils_users.jobs import lock as job_lock
+from rero_ils_users.jobs import purge_audit
+from rero_ils_users.privacy import erasure, ratelimit
 from rero_ils_users.records.refs import base_url
 from rero_ils_users.records.search import current_search
 from rero_ils_users.settings import SettingError
@@ -169,6 +171,24 @@ def locks_out_for(app):
     assert lockout.window() == 900
 
 
+def purges_audit_after_months(app):
+    assert purge_audit.cutoff("2026-08-31") == datetime(2026, 2, 28, tzinfo=zone())
+
+
+def keeps_orphans_for(app):
+    assert erasure.retention() == timedelta(days=7)
+
+
+def limits_exports(app):
+    from limits import parse
+
+    assert parse(app.config["EXPORT_RATE_LIMIT"]) == parse("2 per minute")
+
+
+def counts_rate_limits_in_redis(app):
+    assert redis_kwargs(ratelimit._limiter().storage.storage) == ("limits.example.org", 6383, 4)
+
+
 # documented key -> (environment text, check in the built app's context)
 CHECKS = {
     "SQLALCHEMY_DATABASE_URI": ("postgresql+psycopg2://u:p@db.example.org:5433/ils", uses_database),
@@ -197,6 +217,10 @@ CHECKS = {
     "PASSWORD_REQUIRE_SPECIAL": ("true", requires_special),
     "PATRON_EXPIRY_REMINDER_DAYS": ("45", reminds_days_before),
     "HISTORY_MAX_AGE_MONTHS": ("3", purges_after_months),
+    "AUDIT_MAX_AGE_MONTHS": ("6", purges_audit_after_months),
+    "ORPHAN_RETENTION_DAYS": ("7", keeps_orphans_for),
+    "EXPORT_RATE_LIMIT": ("2 per minute", limits_exports),
+    "RATE_LIMIT_REDIS_URL": ("redis://limits.example.org:6383/4", counts_rate_limits_in_redis),
 }
 
 
