@@ -18,6 +18,7 @@ from .jobs.celery import init_celery
 from .libraries import permissions as library_permissions
 from .libraries import views as library_views
 from .monitoring import views as monitoring_views
+from .openapi import views as openapi_views
 from .organisations import permissions as organisation_permissions
 from .organisations import views as organisation_views
 from .paths import jsonschemas_dir
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     history_views.blueprint,
     permissions_views.blueprint,
     monitoring_views.blueprint,
+    openapi_views.blueprint,
     ui_views.blueprint,
 )
 
