@@ -26,7 +26,7 @@ def param(name, schema, where="query", description=None, required=None, **extra)
 
 
 STRING = {"type": "string"}
-PID = param("pid", {"type": "string", "minLength": 1}, "path", "The record's pid.")
+PID = param("pid", {"type": "string", "pattern": "^[0-9]+$"}, "path", "The record's pid (digits); any other value is an unknown record (404).")
 USER_ID = param("user_id", {"type": "integer", "minimum": 0}, "path", "The user's id.")
 SEARCH = [
     param("q", STRING, description="A query string (OpenSearch syntax); a syntax error is a 400 naming q."),
