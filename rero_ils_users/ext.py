@@ -18,6 +18,7 @@ from .jobs.celery import init_celery
 from .libraries import permissions as library_permissions
 from .libraries import views as library_views
 from .monitoring import views as monitoring_views
+from .openapi import views as openapi_views
 from .organisations import permissions as organisation_permissions
 from .organisations import views as organisation_views
 from .paths import jsonschemas_dir
@@ -49,6 +50,7 @@ BLUEPRINTS = (
     permissions_views.blueprint,
     privacy_views.blueprint,
     monitoring_views.blueprint,
+    openapi_views.blueprint,
     ui_views.blueprint,
 )
 
