@@ -16,7 +16,7 @@ ERRORS = {
     412: ("PreconditionFailed", "If-Match names a stale revision: nothing changed."),
     413: ("PayloadTooLarge", "The body is larger than MAX_CONTENT_LENGTH."),
     414: ("URITooLong", "The URL is longer than MAX_URL_LENGTH."),
-    429: ("TooManyRequests", "TOO_MANY_ATTEMPTS: too many failed logins for this login name."),
+    429: ("TooManyRequests", "Too many calls: failed logins for this login name (TOO_MANY_ATTEMPTS), or exports of this person (Retry-After)."),
     503: ("ServiceUnavailable", "A service the answer needs is down."),
 }
 DESCRIPTION = """The users, patrons and permissions service of a RERO ILS library network.

@@ -332,10 +332,32 @@ def service():
     }
 
 
+def privacy():
+    audit = {"200": json_answer("The entries, newest first.", ref("PersonalDataAuditSearch"))}
+    who = "admin, superuser, full librarians of an organisation holding the person, the person"
+    return {
+        "/api/users/{user_id}/audit": {
+            "get": operation(
+                "personAudit", "privacy", f"Changes to a person's data and records ({who})", audit, (403,), [USER_ID] + SEARCH[1:],
+            ),
+        },
+        "/api/patrons/{pid}/audit": {
+            "get": operation("recordAudit", "privacy", f"Changes to one patron record ({who})", audit, (403,), [PID] + SEARCH[1:]),
+        },
+        "/api/users/me/export": {
+            "get": operation(
+                "exportMyData", "privacy", "Everything held about the caller, without staff notes (rate-limited, audited)",
+                {"200": json_answer("The caller's data.", ref("PersonalDataExport"))}, (403, 429),
+                [param("download", {"type": "string"}, description="1 or true: sent as a file (Content-Disposition).")],
+            ),
+        },
+    }
+
+
 def paths(config):
     """Every path of the API with its operations."""
     result = {}
-    for part in (service(), records(), users(), patron_extras(), permissions(), accounts(config)):
+    for part in (service(), records(), users(), patron_extras(), permissions(), privacy(), accounts(config)):
         for path, operations in part.items():
             result.setdefault(path, {}).update(operations)
     return dict(sorted(result.items()))

@@ -240,6 +240,26 @@ def _other_components():
             },
             ...,
         ),
+        "PersonalDataAuditEntry": obj(
+            {
+                "at": DATETIME,
+                "by": {"type": "object", "description": '{"user_id", "organisation"}, {"job": name} or {"cli": command}'},
+                "record": obj({"resource": {"enum": ["users", "patrons"]}, "pid": STRING}, ...),
+                "operation": {"enum": ["create", "update", "delete", "export"]},
+                "changes": {"type": "object", "additionalProperties": {"type": "object"}, "description": "field: {before, after}"},
+            },
+            ...,
+        ),
+        "PersonalDataExport": obj(
+            {
+                "exported_at": DATETIME,
+                "user": {"type": "object"},
+                "patrons": {"type": "array", "items": {"type": "object"}},
+                "history": {"type": "array", "items": {"type": "object"}},
+                "audit": {"type": "array", "items": {"type": "object"}},
+            },
+            ...,
+        ),
         "NotKept": obj({"kept": {"const": False}}, ...),
         "RecordRoles": {"type": "string", "enum": list(RECORD_ROLES)},
     }
@@ -257,5 +277,8 @@ def components():
     )
     schemas["HistoryKept"] = record_envelope(ref("HistoryEntry"), STRING, {"kept": {"const": True}})
     schemas["AuditSearch"] = search_envelope(ref("AuditEntry"))
+    schemas["PersonalDataAuditSearch"] = search_envelope(
+        obj({"id": STRING, "metadata": ref("PersonalDataAuditEntry"), "created": DATETIME}, ...)
+    )
     schemas.update(_other_components())
     return schemas
