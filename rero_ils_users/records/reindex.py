@@ -177,6 +177,18 @@ def _drop(names, quietly=False):
         log.exception("reindex: could not delete %s (the next run deletes it)", names)
 
 
+def _drop_unserved(resource, new):
+    """After a failure: delete the new index, unless the swap went through after all
+    (an answer lost after OpenSearch applied it)."""
+    try:
+        served = new in current_search.aliased(resource)
+    except Exception:
+        log.exception("reindex: cannot tell whether %s serves; left for the next run", new)
+        return
+    if not served:
+        _drop([new], quietly=True)
+
+
 def reindex(resource, batch=500, progress=None):
     """Rebuild the index of ``resource``; returns a ``Rebuilt``.
 
@@ -205,7 +217,7 @@ def reindex(resource, batch=500, progress=None):
             _drop([new])
             return Rebuilt(indexed, 0, errors, swapped=False)
         except BaseException:
-            _drop([new], quietly=True)
+            _drop_unserved(resource, new)
             raise
         _, more = catch_up(resource, alias, since, batch)
         _drop(old)
