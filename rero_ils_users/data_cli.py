@@ -70,11 +70,15 @@ def reindex(resource, queue, list_failed, retry_failed, batch):
     failed = 0
     for name in names:
         with click.progressbar(length=reindexing.count(name), label=f"{name:<13}", show_pos=True) as bar:
-            indexed, deleted, errors = reindexing.reindex(name, batch=batch, progress=bar.update)
-        click.echo(f"{name}: {indexed} indexed, {deleted} stale removed, {len(errors)} error(s)")
-        for error in errors[:5]:
+            try:
+                done = reindexing.reindex(name, batch=batch, progress=bar.update)
+            except reindexing.RebuildRunning:
+                raise click.ClickException(f"{name}: another reindex of it is running; try again when it ends.") from None
+        kept = "" if done.swapped else " (not swapped: the old index keeps serving)"
+        click.echo(f"{name}: {done.indexed} indexed, {done.stale} stale removed, {len(done.errors)} error(s){kept}")
+        for error in done.errors[:5]:
             click.echo(f"  {error.get('_id')}: {error.get('error')}", err=True)
-        failed += len(errors)
+        failed += len(done.errors)
     if failed:
         raise click.ClickException(f"{failed} document(s) could not be indexed.")
 

@@ -76,11 +76,13 @@ class Patron(BaseRecord):
         models = db.session.query(cls.model_cls).filter_by(user_id=user_id).order_by(cls.model_cls.id)
         return [cls(m.json, model=m) for m in models]
 
-    def index_document(self):
-        """The patron document embeds the person's personal data (searchable together)."""
+    def index_document(self, user=None):
+        """The patron document embeds the person's personal data (searchable together).
+
+        ``user``: their ``UserRecord`` when the caller loaded it already."""
         doc = super().index_document()
         try:
-            user = UserRecord.get_by_user_id(self.user_id).index_document()
+            user = (user or UserRecord.get_by_user_id(self.user_id)).index_document()
         except NotFound:  # the user is being erased in the same transaction
             user = {}
         for key in ("_created", "_updated", "_revision", "keep_history"):
@@ -90,3 +92,20 @@ class Patron(BaseRecord):
             doc["patron"] = {"blocked": False, **doc["patron"]}  # a facet bucket for "not blocked"
         doc["sort_name"] = f"{user.get('last_name', '')}\u0000{user.get('first_name', '')}"
         return doc
+
+    @classmethod
+    def index_documents(cls, records):
+        """Their users in one query (a reindex of many patrons)."""
+        model = UserRecord.model_cls
+        ids = {record.user_id for record in records}
+        found = db.session.query(model).filter(model.user_id.in_(ids), model.json.isnot(None)) if ids else []
+        users = {m.user_id: UserRecord(m.json, model=m) for m in found}
+        return [record.index_document(users.get(record.user_id)) for record in records]
+
+    @classmethod
+    def changed_since(cls, since):
+        """Also the records of people whose personal data changed (their documents embed it)."""
+        users = UserRecord.changed_since(since)
+        model = cls.model_cls
+        query = db.session.query(model.pid).filter(model.user_id.in_([int(pid) for pid in users])) if users else []
+        return super().changed_since(since) | {pid for (pid,) in query}

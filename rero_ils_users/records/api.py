@@ -3,6 +3,8 @@
 from invenio_db import db
 from invenio_records.api import Record
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy_continuum import version_class, versioning_manager
+from sqlalchemy_continuum.exc import ClassNotVersioned
 
 from ..errors import NotFound
 from . import schemas
@@ -97,6 +99,22 @@ class BaseRecord(Record):
                 yield cls(model.json, model=model)
             last = models[-1].id
 
+    @classmethod
+    def changed_since(cls, since):
+        """Pids created, updated or deleted since ``since`` (naive UTC): the
+        record's ``updated`` time, and its revisions' transactions (deletions)."""
+        model = cls.model_cls
+        pids = {pid for (pid,) in db.session.query(model.pid).filter(model.updated >= since)}
+        tx = versioning_manager.transaction_cls
+        try:
+            version = version_class(model)
+        except ClassNotVersioned:
+            version = None
+        if tx is None or version is None:  # DB_VERSIONING off: no trace of deletions
+            return pids
+        query = db.session.query(version.pid).join(tx, tx.id == version.transaction_id).filter(tx.issued_at >= since)
+        return pids | {pid for (pid,) in query.distinct()}
+
     # --- views of the record ---------------------------------------------------
     @property
     def pid(self):
@@ -113,3 +131,8 @@ class BaseRecord(Record):
         doc["_updated"] = self.updated.isoformat() if self.updated else None
         doc["_revision"] = self.revision
         return doc
+
+    @classmethod
+    def index_documents(cls, records):
+        """``index_document()`` of several records (a subclass may load what they share at once)."""
+        return [record.index_document() for record in records]

@@ -1,7 +1,9 @@
 """OpenSearch: the client, index management behind prefixed aliases, searching."""
 
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flask import current_app
 from opensearchpy import OpenSearch
@@ -43,27 +45,68 @@ class SearchIndexes:
         return f"{self.prefix}{resource}"
 
     def definitions(self):
-        """``(alias, index name, body)`` for every mapping file."""
+        """``(alias, index base name, body)`` for every mapping file.
+
+        The concrete indexes are ``<base>-<generation>`` (see ``new_index``)
+        behind the alias, so a reindex can build the next one beside it."""
         for path in sorted(mappings_dir().glob("*/*.json")):
             resource = path.parent.name
             yield self.alias(resource), f"{self.prefix}{resource}-{path.stem}", json.loads(path.read_text())
 
+    def definition(self, resource):
+        for alias, base, body in self.definitions():
+            if alias == self.alias(resource):
+                return alias, base, body
+        raise KeyError(resource)
+
+    def _resources(self, resources):
+        for alias, base, body in self.definitions():
+            if not resources or alias[len(self.prefix):] in resources:
+                yield alias, base, body
+
+    def new_index(self, resource, aliased=True, settings=None):
+        """Create ``<base>-<UTC timestamp>`` with the resource's mapping; returns its name.
+
+        ``aliased``: behind the alias at once (a fresh installation); a reindex
+        builds it unaliased and swaps. ``settings`` override the mapping's."""
+        alias, base, body = self.definition(resource)
+        name = f"{base}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+        body = {**body, "settings": {**body.get("settings", {}), **(settings or {})}}
+        if aliased:
+            body["aliases"] = {alias: {}}
+        self.client.indices.create(index=name, body=body)
+        return name
+
+    def aliased(self, resource):
+        """The concrete indexes the alias points at (one, except in a broken cluster)."""
+        alias = self.alias(resource)
+        if not self.client.indices.exists_alias(name=alias):
+            return []
+        return sorted(self.client.indices.get_alias(name=alias))
+
+    def indexes(self, resource):
+        """Every concrete index of ``resource``: any mapping version or generation,
+        and an index created under the alias's own name (a write to a missing alias)."""
+        alias = self.alias(resource)
+        own = re.compile(rf"{re.escape(alias)}(-[a-z_]+-v[0-9.]+(-[0-9]+)?)?")
+        found = self.client.indices.get(index=f"{alias}*", expand_wildcards="open,closed", allow_no_indices=True)
+        return sorted(name for name in found if own.fullmatch(name))
+
     def create(self, resources=None):
-        """Create missing indexes and their aliases; returns the names created."""
+        """Create the missing aliases, each on a new index; returns the index names created."""
         created = []
-        for alias, index, body in self.definitions():
-            if resources and alias[len(self.prefix):] not in resources:
-                continue
-            if not self.client.indices.exists(index=index):
-                self.client.indices.create(index=index, body={**body, "aliases": {alias: {}}})
-                created.append(index)
+        for alias, _, _ in self._resources(resources):
+            resource = alias[len(self.prefix):]
+            if not self.client.indices.exists_alias(name=alias):
+                created.append(self.new_index(resource))
         return created
 
     def delete(self, resources=None):
-        for alias, index, _ in self.definitions():
-            if resources and alias[len(self.prefix):] not in resources:
-                continue
-            self.client.indices.delete(index=index, ignore_unavailable=True)
+        """Delete every index (all generations) of ``resources`` (default: all)."""
+        for alias, _, _ in self._resources(resources):
+            names = self.indexes(alias[len(self.prefix):])
+            if names:
+                self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
 
     def refresh(self, resource=None):
         target = self.alias(resource) if resource else f"{self.prefix}*"

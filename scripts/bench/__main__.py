@@ -1,0 +1,23 @@
+"""``.venv/bin/python scripts/bench <benchmark> [options]``: one entry point for the benchmarks.
+
+    .venv/bin/python scripts/bench import --n 10000      # bench_import.py
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+COMMANDS = {"import": "bench_import"}  # name -> module of this folder with a main(argv)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(f"usage: scripts/bench {{{','.join(COMMANDS)}}} [options]  (--help after the name)", file=sys.stderr)
+        return 2
+    module = __import__(COMMANDS[sys.argv[1]])
+    return module.main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
