@@ -37,6 +37,7 @@ class SearchIndexes:
     def __init__(self, app):
         self.prefix = app.config["SEARCH_INDEX_PREFIX"]
         self.refresh_on_write = app.config["SEARCH_REFRESH"]
+        self.replicas = app.config["SEARCH_NUMBER_OF_REPLICAS"]
         self.client = OpenSearch(hosts=app.config["SEARCH_HOSTS"], timeout=app.config["SEARCH_TIMEOUT"])
 
     def alias(self, resource):
@@ -55,9 +56,15 @@ class SearchIndexes:
             if resources and alias[len(self.prefix):] not in resources:
                 continue
             if not self.client.indices.exists(index=index):
-                self.client.indices.create(index=index, body={**body, "aliases": {alias: {}}})
+                self.client.indices.create(index=index, body={**self.with_replicas(body), "aliases": {alias: {}}})
                 created.append(index)
         return created
+
+    def with_replicas(self, body):
+        """``body`` of a mapping file with ``SEARCH_NUMBER_OF_REPLICAS`` replicas."""
+        settings = body.get("settings", {})
+        index = {**settings.get("index", {}), "number_of_replicas": self.replicas}
+        return {**body, "settings": {**settings, "index": index}}
 
     def delete(self, resources=None):
         for alias, index, _ in self.definitions():
