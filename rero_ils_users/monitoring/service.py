@@ -68,6 +68,19 @@ def _broker():
     return {"status": "up"}
 
 
+def _redis():
+    """The Redis of logins (lockout counters) and, when set, of sessions."""
+    timeout = _timeout()
+    urls = {"login": current_app.config["LOGIN_REDIS_URL"], "sessions": current_app.config.get("SESSION_REDIS_URL")}
+    for url in {u for u in urls.values() if u}:
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    return {"status": "up", "uses": sorted(name for name, url in urls.items() if url)}
+
+
 def _workers():
     celery = current_app.extensions["celery"]
     replies = celery.control.inspect(timeout=_timeout()).ping() or {}
@@ -81,13 +94,13 @@ def _timeout():
 
 
 def health(identity):
-    """``(report, healthy)``: healthy when database, index and broker are up."""
+    """``(report, healthy)``: healthy when database, index, broker and Redis are up."""
     policy.require(identity, ACCESS)
-    checks = {"database": _timed(_database), "index": _timed(_index), "broker": _timed(_broker)}
+    checks = {"database": _timed(_database), "index": _timed(_index), "broker": _timed(_broker), "redis": _timed(_redis)}
     checks["index_queue"] = _timed(_index_queue)
     if checks["broker"]["status"] == "up":
         checks["worker"] = _timed(_workers)
     else:
         checks["worker"] = {"status": "unknown", "error": "The broker is down."}
-    healthy = all(checks[name]["status"] == "up" for name in ("database", "index", "broker"))
+    healthy = all(checks[name]["status"] == "up" for name in ("database", "index", "broker", "redis"))
     return {"status": "up" if healthy else "down", "checks": checks}, healthy

@@ -70,3 +70,17 @@ def at_once(calls):
     for thread in threads:
         thread.join(120)
     return results
+
+
+def bearer(user_id, name="reliability"):
+    """A ``requests.Session`` authenticated by a new API token of ``user_id``."""
+    from invenio_db import db
+
+    from rero_ils_users.accounts import tokens
+    from rero_ils_users.accounts.models import User
+
+    token = tokens.create(db.session.get(User, user_id), name)
+    db.session.commit()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
