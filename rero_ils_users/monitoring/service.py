@@ -7,6 +7,7 @@ make it ``degraded``, never the service down: the API works, a few documents
 are stale in search until ``reindex --queue --retry-failed``.
 """
 
+import json
 import time
 
 import redis
@@ -15,7 +16,7 @@ from invenio_db import db
 from sqlalchemy import text
 
 from ..permissions import policy
-from ..records import indexer
+from ..records import consistency, indexer, reindex
 from ..records.search import current_search
 
 ACCESS = "monitoring-access"
@@ -104,3 +105,39 @@ def health(identity):
         checks["worker"] = {"status": "unknown", "error": "The broker is down."}
     healthy = all(checks[name]["status"] == "up" for name in ("database", "index", "broker", "redis"))
     return {"status": "up" if healthy else "down", "checks": checks}, healthy
+
+
+def consistency_stream(identity):
+    """``GET /api/monitoring/consistency`` as JSON text chunks, per resource: the pids
+    missing from the index and extra in it, then both counts. The permission is
+    checked here, before the first chunk (a refusal is an ordinary error response)."""
+    policy.require(identity, ACCESS)
+    return _consistency_chunks()
+
+
+def _consistency_chunks():
+    """Two merges per resource (missing ids, then extra ids and the counts): every id
+    is written as it is found, nothing is held but one page of each side."""
+    yield '{"resources": {'
+    for n, resource in enumerate(reindex.resources()):
+        yield f'{", " if n else ""}{json.dumps(resource)}: {{"missing": ['
+        yield from _ids(consistency.differences(resource), "missing")
+        yield '], "extra": ['
+        counts = {}
+        yield from _ids(consistency.differences(resource, counts), "extra")
+        yield f'], "database": {counts["database"]}, "index": {counts["index"]}}}'
+    yield "}}"
+
+
+def _ids(differences, wanted, page=500):
+    """JSON text of the ids of one kind, ``page`` ids a chunk."""
+    chunk, first = [], True
+    for kind, pid in differences:
+        if kind != wanted:
+            continue
+        chunk.append(json.dumps(pid))
+        if len(chunk) >= page:
+            yield ("" if first else ", ") + ", ".join(chunk)
+            chunk, first = [], False
+    if chunk:
+        yield ("" if first else ", ") + ", ".join(chunk)
