@@ -72,3 +72,25 @@ def test_postgresql_restarted_under_load(live):
         f"\npostgresql fault: {len(seen)} requests, restart {restarted - restart_started:.1f} s,"
         f" {len(unavailable)} x 503 during it, {len(after)} after it all succeeded"
     )
+
+
+def test_idle_pooled_connections_survive_a_restart(live):
+    """No request sees the restart: the pooled connections died unnoticed, and the
+    first requests after it still succeed (without pool_pre_ping each fails once)."""
+    desk = make_desk()
+    ptype = make_patron_type(desk.org)
+    clients = [bearer(desk.librarian, f"idle{i}") for i in range(4)]
+
+    def read_all():
+        done = []
+        threads = [threading.Thread(target=lambda c=c: done.append(c.get(f"{live}/api/patron_types/{ptype}", timeout=60).status_code)) for c in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        return sorted(done)
+
+    assert read_all() == [200] * 4  # several pooled connections in use, then idle
+    services("stop", "postgresql", "--port", str(PORT))
+    services("start", "postgresql", "--port", str(PORT))
+    assert read_all() == [200] * 4
