@@ -26,6 +26,9 @@ REFERRER_POLICY = "same-origin"
 # --- database ----------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://rero:rero@127.0.0.1:5432/rero_ils_users"
 DB_VERSIONING_USER_MODEL = None
+# pool_pre_ping: a connection that died with a database restart is replaced, not used
+# (PostgreSQL also gets invenio-db's "-c timezone=UTC", factory.py)
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 # --- search ------------------------------------------------------------------
 SEARCH_HOSTS = ["http://127.0.0.1:9200"]
@@ -34,6 +37,8 @@ SEARCH_REFRESH = False  # True makes each write visible to search at once (tests
 SEARCH_TIMEOUT = 10
 SEARCH_MAX_SIZE = 1000
 INDEX_QUEUE_MAX_ATTEMPTS = 5  # refusals of a document (e.g. a mapping error) before its queue row is parked
+INDEX_QUEUE_DRAIN_ON_WRITE = 200  # older queued rows a write indexes after its own (0: only the worker drains)
+SEARCH_NUMBER_OF_REPLICAS = 0  # replicas of each index created (1 on a cluster of 2+ nodes)
 JSONSCHEMAS_HOST = "rero-ils-users.local"
 JSONSCHEMAS_REGISTER_ENDPOINTS_API = False
 JSONSCHEMAS_REGISTER_ENDPOINTS_UI = False

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from . import demo as demo_data
 from . import importer
 from .errors import DomainError
-from .records import audit, indexer
+from .records import audit, consistency, indexer
 from .records import reindex as reindexing
 
 # savepoints per record (records/service.py) make SQLAlchemy warn on success too; setup.cfg hides it in tests
@@ -46,10 +46,13 @@ def demo():
 @click.option("--queue", is_flag=True, help="Only process the durable index queue (pending writes).")
 @click.option("--failed", "list_failed", is_flag=True, help="With --queue: list the rows parked after repeated refusals.")
 @click.option("--retry-failed", is_flag=True, help="With --queue: queue the parked rows again and process them.")
+@click.option("--repair", is_flag=True, help="Only index what is missing and delete what is extra (GET /api/monitoring/consistency).")
 @click.option("--batch", default=500, show_default=True, help="Documents per bulk request.")
 @with_appcontext
-def reindex(resource, queue, list_failed, retry_failed, batch):
+def reindex(resource, queue, list_failed, retry_failed, repair, batch):
     """Rebuild the search index of RESOURCE (default: all) from the database."""
+    if repair and queue:
+        raise click.UsageError("Use either --repair or --queue.")
     if (list_failed or retry_failed) and not queue:
         raise click.UsageError("--failed and --retry-failed go with --queue.")
     if list_failed and retry_failed:
@@ -67,6 +70,9 @@ def reindex(resource, queue, list_failed, retry_failed, batch):
     except KeyError:
         known = ", ".join(reindexing.resources())
         raise click.BadParameter(f"unknown resource {resource!r}; one of: {known}", param_hint="RESOURCE") from None
+    if repair:
+        _repair(names, batch)
+        return
     failed = 0
     for name in names:
         with click.progressbar(length=reindexing.count(name), label=f"{name:<13}", show_pos=True) as bar:
@@ -81,6 +87,20 @@ def reindex(resource, queue, list_failed, retry_failed, batch):
         failed += len(done.errors)
     if failed:
         raise click.ClickException(f"{failed} document(s) could not be indexed.")
+
+
+def _repair(names, batch):
+    left = 0
+    for name in names:
+        indexed, deleted = consistency.repair(name, batch=batch)
+        after = consistency.report(name)
+        left += len(after["missing"]) + len(after["extra"])
+        click.echo(
+            f"{name}: {indexed} missing indexed, {deleted} extra deleted;"
+            f" now {after['database']} in the database, {after['index']} in the index"
+        )
+    if left:
+        raise click.ClickException(f"{left} difference(s) remain (a write meanwhile, or documents the index refuses).")
 
 
 def _process_queue(batch):

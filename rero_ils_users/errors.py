@@ -93,3 +93,13 @@ class AccountExpired(DomainError):
 
 class InvalidCredentials(DomainError):
     default_message = "INVALID_USER_OR_PASSWORD"
+
+
+class Unavailable(DomainError):
+    """A service the request needs (database, search index, Redis) does not answer."""
+
+    default_message = "A service this request needs is unavailable; try again in a moment."
+
+    def __init__(self, message=None, service=None):
+        super().__init__(message)
+        self.service = service

@@ -12,6 +12,8 @@ from .settings import SettingError, from_text
 ENV_PREFIX = "INVENIO_"
 # Flask-Security's name for one of our rules: set from ours, never on its own
 DERIVED = {"SECURITY_PASSWORD_LENGTH_MIN": "PASSWORD_MIN_LENGTH"}
+# what invenio-db adds for PostgreSQL only when no engine options are set (ours are)
+POSTGRESQL_CONNECT_ARGS = {"options": "-c timezone=UTC"}
 
 
 def env_config(environ=None):
@@ -32,6 +34,10 @@ def _settle(app):
         if key in app.config:
             raise SettingError(f"{key} follows {source}: set {source} instead.")
     _derive_web_settings(app)
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"] or {})
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgres"):
+        options.setdefault("connect_args", POSTGRESQL_CONNECT_ARGS)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     with app.app_context():
         lockout.window()
         lockout.max_attempts()

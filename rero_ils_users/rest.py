@@ -6,8 +6,12 @@ Services never read the request: this does."""
 import logging
 from urllib.parse import quote, unquote_plus
 
+import opensearchpy
+import redis
+import sqlalchemy.exc
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestURITooLarge, SecurityError
+from invenio_db import db
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestURITooLarge, SecurityError
 from werkzeug.routing import RequestRedirect
 
 from . import errors, inputs
@@ -27,7 +31,36 @@ STATUS = {
     errors.Conflict: 409,
     errors.StaleRevision: 412,
     errors.TooManyAttempts: 429,
+    errors.Unavailable: 503,
 }
+RETRY_AFTER = "5"  # seconds a client waits after a 503 (Retry-After)
+
+# What a dependency that does not answer raises -> (service, message of the 503).
+# TransportError covers OpenSearch answering 502/503/504 itself (e.g. no shard left).
+OUTAGES = (
+    (opensearchpy.ConnectionError, "search", "The search index is unavailable; try again in a moment."),
+    (opensearchpy.TransportError, "search", "The search index is unavailable; try again in a moment."),
+    (redis.exceptions.ConnectionError, "redis", "Login and sessions are unavailable (Redis does not answer); try again in a moment."),
+    (redis.exceptions.TimeoutError, "redis", "Login and sessions are unavailable (Redis does not answer); try again in a moment."),
+    (sqlalchemy.exc.OperationalError, "database", "The database is unavailable; try again in a moment."),
+    (sqlalchemy.exc.InterfaceError, "database", "The database is unavailable; try again in a moment."),
+)
+OUTAGE_TYPES = tuple({cls for cls, _, _ in OUTAGES})
+
+
+def outage(exc):
+    """``exc`` as an ``Unavailable`` when it says a dependency is down, else None."""
+    if isinstance(exc, errors.Unavailable):
+        return exc
+    if isinstance(exc, opensearchpy.TransportError) and not isinstance(exc, opensearchpy.ConnectionError):
+        if exc.status_code not in (502, 503, 504):
+            return None
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and not isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
+        return None
+    for cls, service, message in OUTAGES:
+        if isinstance(exc, cls):
+            return errors.Unavailable(message, service=service)
+    return None
 
 
 def status_of(exc):
@@ -129,13 +162,45 @@ def register_error_handlers(app):
 
     @app.errorhandler(errors.DomainError)
     def _domain(exc):
-        return error_response(status_of(exc), exc.message, exc.errors, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if headers is None and isinstance(exc, errors.Unavailable):
+            headers = {"Retry-After": RETRY_AFTER}
+        return error_response(status_of(exc), exc.message, exc.errors, headers=headers)
+
+    def _outage(exc):
+        unavailable = outage(exc)
+        if unavailable is None:
+            raise exc
+        return _unavailable(unavailable, exc)
+
+    for cls in OUTAGE_TYPES:
+        app.register_error_handler(cls, _outage)
+
+    @app.errorhandler(InternalServerError)
+    def _internal(exc):
+        """Also what fails outside the view (opening a session in Redis)."""
+        unavailable = outage(exc.original_exception) if exc.original_exception else None
+        if unavailable is not None:
+            return _unavailable(unavailable, exc.original_exception)
+        if not _is_api():
+            return exc
+        return http_error_response(exc)
 
     @app.errorhandler(HTTPException)
     def _http(exc):
         if not _is_api():
             return exc
         return http_error_response(exc)
+
+
+def _unavailable(unavailable, cause):
+    log.warning("%s unavailable: %s: %s", unavailable.service, type(cause).__name__, str(cause)[:300])
+    if unavailable.service == "database":
+        try:
+            db.session.rollback()  # the connection is gone: the next request takes a fresh one
+        except Exception:  # noqa: BLE001  (rolling back a dead connection may fail too)
+            db.session.remove()
+    return error_response(503, unavailable.message, headers={"Retry-After": RETRY_AFTER})
 
 
 # --- request parsing ---------------------------------------------------------------

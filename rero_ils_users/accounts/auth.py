@@ -8,6 +8,8 @@ A session names its account by ``fs_uniquifier``: a new password rotates it
 (``service.set_password``), which ends every session of the account at once;
 ``follow_own_password_change`` keeps the session of the person who changed it."""
 
+import logging
+
 import redis
 from flask import current_app, g, request, session
 from flask_login import current_user
@@ -15,7 +17,7 @@ from flask_security.decorators import handle_csrf
 from flask_security.utils import get_request_attr, set_request_attr
 from flask_session import Session
 
-from ..errors import NotAuthenticated
+from ..errors import NotAuthenticated, Unavailable
 from ..permissions.roles import DOCUMENT_IMPORTER
 from . import lockout, tokens
 
@@ -25,6 +27,9 @@ REQUEST_STATE = ("_login_user", "fs_authn_via", "fs_paa", "csrf_valid", "bearer_
 # endpoints a caller may reach without the session's CSRF token: they act on
 # credentials sent in the body, not on the session's authority
 CSRF_EXEMPT = set()
+SESSIONS_DOWN = "rero_ils_users.sessions_down"  # environ key: the session store did not answer
+SESSIONS_DOWN_MESSAGE = "Sessions are unavailable (Redis does not answer); try again in a moment, or use an API token."
+log = logging.getLogger(__name__)
 
 
 def csrf_exempt(view):
@@ -72,7 +77,10 @@ def _forget_previous_request():
 
 
 def _guard():
-    """Refuse bad tokens outright; enforce CSRF on session calls that change data."""
+    """Refuse bad tokens outright; a session that could not be read is a 503 (a token
+    still works); enforce CSRF on session calls that change data."""
+    if request.environ.get(SESSIONS_DOWN) and bearer_token() is None:
+        raise Unavailable(SESSIONS_DOWN_MESSAGE, service="redis")
     authenticated = current_user.is_authenticated  # runs the loaders
     if g.get("bearer_rejected"):
         raise NotAuthenticated("Invalid or revoked API token.")
@@ -119,8 +127,37 @@ def init_sessions(app):
         prefix = f"{lockout.key_prefix()}:session:"
     app.config.setdefault("SESSION_TYPE", "redis")
     app.config.setdefault("SESSION_KEY_PREFIX", prefix)
-    app.config["SESSION_REDIS"] = redis.Redis.from_url(url)
+    app.config["SESSION_REDIS"] = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     Session(app)
+    app.session_interface = TolerantSessions(app.session_interface)
+
+
+class TolerantSessions:
+    """Flask-Session's Redis interface, but Redis down fails no request by itself: the
+    request gets an empty session marked ``SESSIONS_DOWN`` (``_guard`` answers 503
+    unless an API token authenticates it), and a session that cannot be saved is logged."""
+
+    def __init__(self, interface):
+        self._interface = interface
+
+    def __getattr__(self, name):
+        return getattr(self._interface, name)
+
+    def open_session(self, app, req):
+        try:
+            return self._interface.open_session(app, req)
+        except redis.exceptions.RedisError as exc:
+            req.environ[SESSIONS_DOWN] = f"{type(exc).__name__}: {exc}"
+            return self._interface.session_class(sid=self._interface._generate_sid(self._interface.sid_length))
+
+    def save_session(self, app, session, response):
+        if request.environ.get(SESSIONS_DOWN):
+            return None
+        try:
+            return self._interface.save_session(app, session, response)
+        except redis.exceptions.RedisError as exc:
+            log.warning("session not saved, Redis does not answer: %s", exc)
+            return None
 
 
 def init_app(app):

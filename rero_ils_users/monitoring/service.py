@@ -7,6 +7,7 @@ make it ``degraded``, never the service down: the API works, a few documents
 are stale in search until ``reindex --queue --retry-failed``.
 """
 
+import json
 import time
 
 import redis
@@ -15,7 +16,7 @@ from invenio_db import db
 from sqlalchemy import text
 
 from ..permissions import policy
-from ..records import indexer
+from ..records import consistency, indexer, reindex
 from ..records.search import current_search
 
 ACCESS = "monitoring-access"
@@ -68,6 +69,19 @@ def _broker():
     return {"status": "up"}
 
 
+def _redis():
+    """The Redis of logins (lockout counters) and, when set, of sessions."""
+    timeout = _timeout()
+    urls = {"login": current_app.config["LOGIN_REDIS_URL"], "sessions": current_app.config.get("SESSION_REDIS_URL")}
+    for url in {u for u in urls.values() if u}:
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    return {"status": "up", "uses": sorted(name for name, url in urls.items() if url)}
+
+
 def _workers():
     celery = current_app.extensions["celery"]
     replies = celery.control.inspect(timeout=_timeout()).ping() or {}
@@ -81,13 +95,49 @@ def _timeout():
 
 
 def health(identity):
-    """``(report, healthy)``: healthy when database, index and broker are up."""
+    """``(report, healthy)``: healthy when database, index, broker and Redis are up."""
     policy.require(identity, ACCESS)
-    checks = {"database": _timed(_database), "index": _timed(_index), "broker": _timed(_broker)}
+    checks = {"database": _timed(_database), "index": _timed(_index), "broker": _timed(_broker), "redis": _timed(_redis)}
     checks["index_queue"] = _timed(_index_queue)
     if checks["broker"]["status"] == "up":
         checks["worker"] = _timed(_workers)
     else:
         checks["worker"] = {"status": "unknown", "error": "The broker is down."}
-    healthy = all(checks[name]["status"] == "up" for name in ("database", "index", "broker"))
+    healthy = all(checks[name]["status"] == "up" for name in ("database", "index", "broker", "redis"))
     return {"status": "up" if healthy else "down", "checks": checks}, healthy
+
+
+def consistency_stream(identity):
+    """``GET /api/monitoring/consistency`` as JSON text chunks, per resource: the pids
+    missing from the index and extra in it, then both counts. The permission is
+    checked here, before the first chunk (a refusal is an ordinary error response)."""
+    policy.require(identity, ACCESS)
+    return _consistency_chunks()
+
+
+def _consistency_chunks():
+    """Two merges per resource (missing ids, then extra ids and the counts): every id
+    is written as it is found, nothing is held but one page of each side."""
+    yield '{"resources": {'
+    for n, resource in enumerate(reindex.resources()):
+        yield f'{", " if n else ""}{json.dumps(resource)}: {{"missing": ['
+        yield from _ids(consistency.differences(resource), "missing")
+        yield '], "extra": ['
+        counts = {}
+        yield from _ids(consistency.differences(resource, counts), "extra")
+        yield f'], "database": {counts["database"]}, "index": {counts["index"]}}}'
+    yield "}}"
+
+
+def _ids(differences, wanted, page=500):
+    """JSON text of the ids of one kind, ``page`` ids a chunk."""
+    chunk, first = [], True
+    for kind, pid in differences:
+        if kind != wanted:
+            continue
+        chunk.append(json.dumps(pid))
+        if len(chunk) >= page:
+            yield ("" if first else ", ") + ", ".join(chunk)
+            chunk, first = [], False
+    if chunk:
+        yield ("" if first else ", ") + ", ".join(chunk)

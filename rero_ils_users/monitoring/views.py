@@ -1,6 +1,7 @@
-"""``GET /api/monitoring/health``: 200 when healthy, 503 with the same report otherwise."""
+"""``GET /api/monitoring/health``: 200 when healthy, 503 with the same report otherwise;
+``GET /api/monitoring/consistency``: database against index, streamed."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify, stream_with_context
 
 from ..rest import identity
 from . import service
@@ -12,3 +13,9 @@ blueprint = Blueprint("monitoring", __name__)
 def health():
     report, healthy = service.health(identity())
     return jsonify(report), 200 if healthy else 503
+
+
+@blueprint.get("/api/monitoring/consistency")
+def consistency():
+    chunks = service.consistency_stream(identity())
+    return Response(stream_with_context(chunks), mimetype="application/json")

@@ -70,13 +70,22 @@ def _max_attempts(max_attempts):
     return max_attempts or current_app.config["INDEX_QUEUE_MAX_ATTEMPTS"]
 
 
+def _delete(rows):
+    """Delete queue rows by id: a row another drain deleted meanwhile is no error."""
+    ids = [row.id for row in rows]
+    if ids:
+        db.session.query(IndexQueue).filter(IndexQueue.id.in_(ids)).delete(synchronize_session=False)
+    for row in rows:
+        if row in db.session:
+            db.session.expunge(row)
+
+
 def _refuse(group, result, max_attempts):
     """Count a refusal on the newest row of one record (it stands for the older ones)."""
     *older, row = group
     row.attempts = max(r.attempts for r in group) + 1
     row.last_error = _reason(result)
-    for old in older:
-        db.session.delete(old)
+    _delete(older)
     if row.attempts >= max_attempts:
         row.failed_at = utcnow()
         log.error("index queue: %s %s parked after %d refusals: %s", row.pid_type, row.pid, row.attempts, row.last_error)
@@ -115,12 +124,11 @@ def _run(rows, max_attempts):
     except TransportError as exc:  # ConnectionError included; a whole request refused or timed out
         log.warning("index unreachable, %d record(s) stay queued: %s", len(keys) - len(results), exc)
         retry_later = True
-    indexed, refused, busy, newest = 0, [], [], {}
+    indexed, refused, busy, newest, done = 0, [], [], {}, []
     for key, result in zip(keys, results, strict=False):
         status = result.get("status", 500)
         if 200 <= status < 300 or status in IGNORABLE:
-            for row in groups[key]:
-                db.session.delete(row)
+            done.extend(groups[key])
             newest[key] = groups[key][-1].id
             indexed += 1
         elif _refused(result):
@@ -135,6 +143,7 @@ def _run(rows, max_attempts):
         retry_later = True
     if newest:
         _clear_parked(newest)
+    _delete(done)
     db.session.commit()
     return indexed, retry_later
 
@@ -152,25 +161,57 @@ def process(rows, max_attempts=None):
     return _run(rows, _max_attempts(max_attempts))[0]
 
 
-def process_queue(batch=500, max_attempts=None):
-    """Drain the queue but its parked rows, oldest first, ``batch`` rows at a time."""
+def after_write(ids):
+    """After a write's commit: index its queue rows (``ids``, taken before the commit;
+    rows a concurrent drain holds or already deleted are skipped); when the index took them, also drain
+    up to ``INDEX_QUEUE_DRAIN_ON_WRITE`` older queued rows (what an outage left), so
+    the queue empties with the next writes even when no worker runs.
+
+    Never raises: the write is committed and its rows stay queued for later."""
+    try:
+        rows = []
+        if ids:
+            rows = (
+                db.session.query(IndexQueue)
+                .filter(IndexQueue.id.in_(list(ids)))
+                .order_by(IndexQueue.id)
+                .with_for_update(skip_locked=True)
+                .all()
+            )
+        retry_later = _run(rows, _max_attempts(None))[1] if rows else False
+        drain = current_app.config["INDEX_QUEUE_DRAIN_ON_WRITE"]
+        if not retry_later and drain > 0:
+            process_queue(batch=drain, max_batches=1)
+    except Exception:  # noqa: BLE001  (the index or the database went away after the commit)
+        log.warning("indexing after a write failed; its rows stay queued", exc_info=True)
+        db.session.rollback()
+
+
+def process_queue(batch=500, max_attempts=None, max_batches=None):
+    """Drain the queue but its parked rows, oldest first, ``batch`` rows at a time
+    (at most ``max_batches`` batches). Rows another drain holds are skipped
+    (``FOR UPDATE SKIP LOCKED``), so drains running at once share the work."""
     max_attempts = _max_attempts(max_attempts)
-    done, last = 0, 0
-    while True:
+    done, last, batches = 0, 0, 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
         rows = (
             db.session.query(IndexQueue)
             .filter(IndexQueue.failed_at.is_(None), IndexQueue.id > last)
             .order_by(IndexQueue.id)
             .limit(batch)
+            .with_for_update(skip_locked=True)
             .all()
         )
         if not rows:
+            db.session.commit()  # end the transaction (no lock held)
             return done
         last = rows[-1].id
         indexed, retry_later = _run(rows, max_attempts)
         done += indexed
         if retry_later:
             return done  # index unreachable or busy: the next run goes on
+    return done
 
 
 def parked():

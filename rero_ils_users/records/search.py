@@ -39,6 +39,7 @@ class SearchIndexes:
     def __init__(self, app):
         self.prefix = app.config["SEARCH_INDEX_PREFIX"]
         self.refresh_on_write = app.config["SEARCH_REFRESH"]
+        self.replicas = app.config["SEARCH_NUMBER_OF_REPLICAS"]
         self.client = OpenSearch(hosts=app.config["SEARCH_HOSTS"], timeout=app.config["SEARCH_TIMEOUT"])
 
     def alias(self, resource):
@@ -71,7 +72,8 @@ class SearchIndexes:
         builds it unaliased and swaps. ``settings`` override the mapping's."""
         alias, base, body = self.definition(resource)
         name = f"{base}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
-        body = {**body, "settings": {**body.get("settings", {}), **(settings or {})}}
+        body = self.with_replicas(body)
+        body["settings"]["index"].update(settings or {})
         if aliased:
             body["aliases"] = {alias: {}}
         self.client.indices.create(index=name, body=body)
@@ -100,6 +102,12 @@ class SearchIndexes:
             if not self.client.indices.exists_alias(name=alias):
                 created.append(self.new_index(resource))
         return created
+
+    def with_replicas(self, body):
+        """``body`` of a mapping file with ``SEARCH_NUMBER_OF_REPLICAS`` replicas."""
+        settings = body.get("settings", {})
+        index = {**settings.get("index", {}), "number_of_replicas": self.replicas}
+        return {**body, "settings": {**settings, "index": index}}
 
     def delete(self, resources=None):
         """Delete every index (all generations) of ``resources`` (default: all)."""

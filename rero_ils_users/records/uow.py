@@ -27,6 +27,7 @@ class UnitOfWork:
         db.session.flush()
         rows, self._queued = self._queued, []
         self.before_commit(rows)
+        self._ids = [row.id for row in rows]  # known after the flush; rows expire at the commit
         db.session.commit()
         self.after_commit(rows)
         callbacks, self._on_commit = self._on_commit, []
@@ -37,8 +38,9 @@ class UnitOfWork:
         """Hook: the queue rows of this transaction, flushed (their ids are known)."""
 
     def after_commit(self, rows):
-        """Index what this transaction wrote (the rows stay queued when the index is down)."""
-        indexer.process(rows)
+        """Index what this transaction wrote (the rows stay queued when the index is
+        down), then a batch of what earlier writes left queued."""
+        indexer.after_write(self._ids)
 
     def rollback(self):
         db.session.rollback()

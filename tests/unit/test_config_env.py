@@ -189,6 +189,23 @@ def counts_rate_limits_in_redis(app):
     assert redis_kwargs(ratelimit._limiter().storage.storage) == ("limits.example.org", 6383, 4)
 
 
+def creates_indexes_with_replicas(app):
+    assert current_search.replicas == 2
+    assert current_search.with_replicas({"settings": {"index": {"number_of_shards": 1}}})["settings"]["index"] == {
+        "number_of_shards": 1,
+        "number_of_replicas": 2,
+    }
+
+
+def drains_the_queue_on_write(app):
+    assert app.config["INDEX_QUEUE_DRAIN_ON_WRITE"] == 50
+
+
+def uses_engine_options(app):
+    assert db.engine.pool._pre_ping is False and db.engine.pool.size() == 3
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"options": "-c timezone=UTC"}
+
+
 # documented key -> (environment text, check in the built app's context)
 CHECKS = {
     "SQLALCHEMY_DATABASE_URI": ("postgresql+psycopg2://u:p@db.example.org:5433/ils", uses_database),
@@ -221,6 +238,9 @@ CHECKS = {
     "ORPHAN_RETENTION_DAYS": ("7", keeps_orphans_for),
     "EXPORT_RATE_LIMIT": ("2 per minute", limits_exports),
     "RATE_LIMIT_REDIS_URL": ("redis://limits.example.org:6383/4", counts_rate_limits_in_redis),
+    "SEARCH_NUMBER_OF_REPLICAS": ("2", creates_indexes_with_replicas),
+    "INDEX_QUEUE_DRAIN_ON_WRITE": ("50", drains_the_queue_on_write),
+    "SQLALCHEMY_ENGINE_OPTIONS": ("{'pool_pre_ping': False, 'pool_size': 3}", uses_engine_options),
 }
 
 
@@ -358,3 +378,10 @@ def test_password_min_length_is_the_one_rule(monkeypatch):
         with pytest.raises(ValidationError, match="at least 12"):
             checked_password("Abcdefgh123")
         assert checked_password("Abcdefgh1234") == "Abcdefgh1234"
+
+
+def test_pooled_connections_are_pinged_by_default():
+    """A connection that died with a database restart is replaced before use."""
+    app = create_app()
+    with app.app_context():
+        assert db.engine.pool._pre_ping is True
