@@ -32,7 +32,7 @@ or DELETE to refuse (412) a change made meanwhile."""
 
 def _errors_of(path, method, spec):
     """The error statuses of one operation: its own, plus those every operation may answer."""
-    codes = {400, 401, 414, *spec.pop("x-errors")}
+    codes = {400, 401, 414, 503, *spec.pop("x-errors")}  # 503: a service the answer needs is down
     if "requestBody" in spec:
         codes.add(413)
     if "{" in path:

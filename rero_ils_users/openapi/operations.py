@@ -3,7 +3,7 @@ call it. ``tests/openapi/test_document.py`` fails when this table and the routes
 the app differ (a path or a method missing on either side).
 
 Errors every operation may answer are added by ``document.py`` (400 bad input or a
-missing CSRF token, 401 an invalid API token, 414 an over-long URL; 413 for a body,
+missing CSRF token, 401 an invalid API token, 414 an over-long URL, 503 a service it needs down; 413 for a body,
 404 for a path with parameters); the table lists the others."""
 
 from ..permissions.roles import ALL_ROLES
@@ -320,6 +320,12 @@ def service():
                 "openapi", "service", "This description (OpenAPI 3.1)",
                 {"200": {"description": "The document.", "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}}}},
                 security=PUBLIC,
+            ),
+        },
+        "/api/monitoring/consistency": {
+            "get": operation(
+                "consistency", "monitoring", "Database against index, per resource: ids missing from the index, extra in it (monitoring-access; streamed)",
+                {"200": json_answer("The differences and both counts.", ref("Consistency"))}, (403, 503),
             ),
         },
         "/api/monitoring/health": {

@@ -260,6 +260,17 @@ def _other_components():
             },
             ...,
         ),
+        "Consistency": obj(
+            {
+                "resources": {
+                    "type": "object",
+                    "additionalProperties": obj(
+                        {"missing": STRINGS, "extra": STRINGS, "database": INTEGER, "index": INTEGER}, ...
+                    ),
+                }
+            },
+            ...,
+        ),
         "NotKept": obj({"kept": {"const": False}}, ...),
         "RecordRoles": {"type": "string", "enum": list(RECORD_ROLES)},
     }
