@@ -56,13 +56,26 @@ class Prepared:
 class ImportUnitOfWork(UnitOfWork):
     """Collects the index queue rows; the importer commits and indexes in bulk."""
 
-    def take_ids(self):
+    def __init__(self):
+        super().__init__()
+        self.ids = []
+
+    def settle(self):
+        """Flush one row's writes and let go of its objects: the version tracker
+        (SQLAlchemy-Continuum) scans every versioned object of the session at each
+        flush, which made a batch quadratic in its size."""
         db.session.flush()
-        rows, self._queued = self._queued, []
-        return [row.id for row in rows]
+        self.ids += [row.id for row in self._queued]
+        self._queued = []
+        db.session.expunge_all()
+
+    def take_ids(self):
+        self.settle()
+        ids, self.ids = self.ids, []
+        return ids
 
     def forget(self):
-        self._queued = []
+        self._queued, self.ids = [], []
 
 
 def find_account(user):
@@ -145,12 +158,13 @@ class Importer:
             return self.reject(number, [FieldError(None, row.message)], original)
         if not isinstance(row, dict):
             return self.reject(number, [FieldError(None, "A row is an object of fields.")], original)
-        errors = []
         if self.convert is not None:
             row, errors = self.convert(row)
-        user, record, more = to_service_data(row, self.lookups)
+            if errors:  # references that do not resolve: nothing more to say of the row
+                return self.reject(number, errors, original)
+        user, record, errors = to_service_data(row, self.lookups)
         password, password_errors = classify(user.pop("password", None))
-        errors += more + password_errors
+        errors += password_errors
         if errors:
             return self.reject(number, errors, original)
         return Prepared(number, original, user, record, password)
@@ -173,7 +187,10 @@ class Importer:
         self._hash(batch, hasher)
         savepoint = db.session.begin_nested()
         try:
-            outcomes = [self.write_row(p) for p in batch]
+            outcomes = []
+            for p in batch:
+                outcomes.append(self.write_row(p))
+                self.uow.settle()
             savepoint.commit()
         except Exception:  # noqa: BLE001 (any failure: the batch again, row by row)
             savepoint.rollback()

@@ -93,6 +93,9 @@ def export_people(code, fmt, out):
     if org_pid is None:
         raise click.BadParameter(f"no organisation with code {code!r}", param_hint="--organisation")
     fmt = fmt or ("csv" if Path(out).suffix.lower() == ".csv" else "jsonl")
-    with click.open_file(out, "w", encoding="utf-8", newline="" if fmt == "csv" else None) as handle:
-        count = export.write(handle, export.rows(org_pid), fmt)
+    if out == "-":
+        count = export.write(click.get_text_stream("stdout"), export.rows(org_pid), fmt)
+    else:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            count = export.write(handle, export.rows(org_pid), fmt)
     click.echo(f"{count} row(s) exported", err=True)

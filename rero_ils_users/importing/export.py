@@ -5,6 +5,7 @@ import csv
 import json
 
 from invenio_db import db
+from sqlalchemy import Integer, cast
 
 from ..libraries.api import Library
 from ..organisations.api import Organisation
@@ -48,14 +49,16 @@ def _row(record, user, code, names):
 
 
 def rows(org_pid, batch=500):
-    """The import rows of every patron record of the organisation, in pid order."""
+    """The import rows of every patron record of the organisation, in pid order (the order
+    they were created in, so a re-import keeps it)."""
     code = Organisation.get_by_pid(org_pid)["code"]
     names = _Names(org_pid)
     model = Patron.model_cls
+    number = cast(model.pid, Integer)
     last = 0
     while True:
         models = (
-            db.session.query(model).filter(model.organisation_pid == org_pid, model.id > last).order_by(model.id).limit(batch).all()
+            db.session.query(model).filter(model.organisation_pid == org_pid, number > last).order_by(number).limit(batch).all()
         )
         if not models:
             return
@@ -63,7 +66,7 @@ def rows(org_pid, batch=500):
             UserRecord.model_cls.pid.in_([str(m.user_id) for m in models]))}
         for m in models:
             yield _row(m.json, users.get(str(m.user_id), {}), code, names)
-        last = models[-1].id
+        last = int(models[-1].pid)
         db.session.expunge_all()
 
 

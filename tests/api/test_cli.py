@@ -9,8 +9,8 @@ from invenio_db import db
 from sqlalchemy import func
 
 from rero_ils_users import clock, data_cli, demo
-from rero_ils_users.importing import cli as importing_cli
 from rero_ils_users.accounts.models import User
+from rero_ils_users.importing import cli as importing_cli
 from rero_ils_users.organisations.api import Organisation
 from rero_ils_users.patrons.api import Patron
 from rero_ils_users.permissions.roles import RECORD_ROLES
