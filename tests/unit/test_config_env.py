@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask_security.utils import get_hmac
 from invenio_db import db
+from passlib.hash import pbkdf2_sha512
 
 from rero_ils_users import config as defaults
-from rero_ils_users.accounts import lockout
+from rero_ils_users.accounts import lockout, passwords
 from rero_ils_users.accounts.passwords import checked_password, policy_errors
 from rero_ils_users.clock import zone
 from rero_ils_users.errors import TooManyAttempts, ValidationError
@@ -94,6 +95,17 @@ def signs_with_secret_key(app):
 def hashes_with_salt(app):
     expected = base64.b64encode(hmac.new(b"31415926", b"Secret123", hashlib.sha512).digest())
     assert get_hmac("Secret123") == expected
+
+
+def imports_in_batches_of(app):
+    # read by the import command (importing/cli.py, tests/api/test_import_bulk.py): a number
+    assert app.config["IMPORT_BATCH_SIZE"] == 50
+
+
+def verifies_legacy_hashes_with(app):
+    signed = base64.b64encode(hmac.new(b"their-salt", b"Secret123", hashlib.sha512).digest())
+    user = type("Account", (), {"password": pbkdf2_sha512.hash(signed)})()
+    assert passwords.verify_and_update("Secret123", user) and user.password.startswith("$argon2")
 
 
 def links_to_base_url(app):
@@ -178,6 +190,8 @@ CHECKS = {
     "PASSWORD_REQUIRE_SPECIAL": ("true", requires_special),
     "PATRON_EXPIRY_REMINDER_DAYS": ("45", reminds_days_before),
     "HISTORY_MAX_AGE_MONTHS": ("3", purges_after_months),
+    "IMPORT_BATCH_SIZE": ("50", imports_in_batches_of),
+    "LEGACY_PASSWORD_SALT": ("their-salt", verifies_legacy_hashes_with),
 }
 
 
