@@ -109,4 +109,4 @@ class RejectsFile:
 
 def progress(total, label="importing"):
     """A progress bar on the terminal (rate, ETA), silent when stderr is not one."""
-    return tqdm(total=total, desc=label, unit="row", file=sys.stderr, disable=not sys.stderr.isatty(), dynamic_ncols=True)
+    return tqdm(total=total, desc=label, unit="row", file=sys.stderr, disable=not sys.stderr.isatty())
