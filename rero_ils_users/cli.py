@@ -7,6 +7,7 @@ from invenio_db import db
 from . import data_cli
 from .accounts import cli as accounts_cli
 from .factory import create_app
+from .importing import cli as importing_cli
 from .jobs import cli as jobs_cli
 from .permissions import matrix
 from .records import audit
@@ -71,7 +72,8 @@ cli.add_command(accounts_cli.tokens_group)
 cli.add_command(jobs_cli.jobs_group)
 cli.add_command(jobs_cli.worker)
 
-# --- data in bulk: `demo`, `reindex [RESOURCE] [--queue]`, `import FILE` ------------
+# --- data in bulk: `demo`, `reindex [RESOURCE] [--queue]`, `import FILE`, `export` ---
 cli.add_command(data_cli.demo)
 cli.add_command(data_cli.reindex)
-cli.add_command(data_cli.import_people)
+cli.add_command(importing_cli.import_people)
+cli.add_command(importing_cli.export_people)

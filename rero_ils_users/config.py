@@ -81,6 +81,12 @@ SECURITY_PASSWORD_HASH = "argon2"
 # here, where the library defaults (64 MiB, 3 passes, 4 lanes) cost ~0.4 s on 2 cores
 SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"argon2__memory_cost": 19456, "argon2__rounds": 2, "argon2__parallelism": 1}
 SECURITY_PASSWORD_SALT = "change-me-in-production-too"
+# hashes a login may verify: ours (argon2) and RERO ILS / invenio-accounts' pbkdf2-sha512, stored as
+# imported and rehashed to argon2 at the first successful login (deprecated scheme)
+SECURITY_PASSWORD_SCHEMES = ["argon2", "pbkdf2_sha512"]
+SECURITY_DEPRECATED_PASSWORD_SCHEMES = ["pbkdf2_sha512"]
+# the SECURITY_PASSWORD_SALT of the installation whose pbkdf2-sha512 hashes were imported (None: ours)
+LEGACY_PASSWORD_SALT = None
 SECURITY_USERNAME_ENABLE = True
 SECURITY_USERNAME_REQUIRED = True
 SECURITY_USERNAME_MIN_LENGTH = 3
@@ -118,3 +124,6 @@ MAX_URL_LENGTH = 4000
 # namespace of this installation's keys in a shared Redis (failed-login counters):
 # None derives it from SERVICE_NAME and SEARCH_INDEX_PREFIX, which tell installations apart
 REDIS_KEY_PREFIX = None
+
+# --- bulk import -------------------------------------------------------------
+IMPORT_BATCH_SIZE = 500  # rows per transaction (and per bulk index request) of `rero-ils-users import`

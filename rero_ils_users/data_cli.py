@@ -1,4 +1,5 @@
-"""``rero-ils-users demo``, ``reindex`` and ``import``: data in bulk from the command line."""
+"""``rero-ils-users demo`` and ``reindex``: data in bulk from the command line (``import`` and
+``export``: importing/cli.py)."""
 
 import warnings
 
@@ -6,7 +7,6 @@ import click
 from flask.cli import with_appcontext
 
 from . import demo as demo_data
-from . import importer
 from .errors import DomainError
 from .records import audit, consistency, indexer
 from .records import reindex as reindexing
@@ -127,23 +127,3 @@ def _list_parked():
     for line in (header, *table):
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "  " + line[4])
     click.echo(f"{len(rows)} parked row(s)")
-
-
-@click.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@with_appcontext
-def import_people(path):
-    """Import people (user + patron record) from a .json or .csv file (docs/import.md)."""
-    try:
-        rows = importer.read_rows(path)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"Cannot read {path}: {exc}") from None
-    with click.progressbar(length=len(rows), label="importing", show_pos=True) as bar, audit.acting({"cli": "import"}):
-        report = importer.run(rows, progress=bar.update)
-    click.echo(f"{len(report.created)} of {report.total} row(s) imported, {len(report.rejected_rows)} rejected")
-    if report.rejected:
-        click.echo("row\tfield\tmessage")
-        for number, field, message in report.rejected:
-            click.echo(f"{number}\t{field or '-'}\t{message}")
-    if report.rejected_rows:
-        raise SystemExit(1)

@@ -19,7 +19,7 @@ class FieldError:
     __slots__ = ("field", "message")
 
     def __init__(self, field, message):
-        self.field = shorten(field, MAX_FIELD_LENGTH)
+        self.field = None if field is None else shorten(field, MAX_FIELD_LENGTH)  # None: the whole input
         self.message = shorten(message, MAX_MESSAGE_LENGTH)
 
     def to_dict(self):

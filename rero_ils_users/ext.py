@@ -13,6 +13,7 @@ from .accounts import views as accounts_views
 from .accounts.models import Role, User
 from .accounts.passwords import PolicyPasswordUtil
 from .history import views as history_views
+from .importing import models as importing_models  # noqa: F401  (the table of imported pids)
 from .jobs import tasks  # noqa: F401  (registers the tasks)
 from .jobs.celery import init_celery
 from .libraries import permissions as library_permissions

@@ -8,6 +8,8 @@ from flask_security import RoleMixin, UserMixin
 from invenio_db import db
 from sqlalchemy import func
 
+from . import passwords
+
 
 def utcnow():
     return datetime.now(UTC).replace(tzinfo=None)
@@ -57,6 +59,10 @@ class User(db.Model, UserMixin):
     @property
     def role_names(self):
         return {role.name for role in self.roles}
+
+    def verify_and_update_password(self, password):
+        """Imported hashes too (``passwords.verify_and_update``); no password: never."""
+        return self.password is not None and passwords.verify_and_update(password, self)
 
 
 class ApiToken(db.Model):

@@ -1,10 +1,14 @@
 """The password policy of every path a password enters (API, CLI, reset, UI)."""
 
+import base64
+import hashlib
+import hmac
 import secrets
 import string
 
 from flask import current_app
 from flask_security import PasswordUtil
+from flask_security.utils import hash_password, verify_and_update_password, verify_password
 
 from ..errors import FieldError, ValidationError
 from ..settings import flag, integer
@@ -89,3 +93,63 @@ def checked_password(password, field="password", user=None):
     if problems:
         raise ValidationError(problems[0], errors=[FieldError(field, p) for p in problems])
     return normalized
+
+
+# --- stored hashes: ours, and those an import keeps as they are ---------------------------
+STORABLE_SCHEMES = ("argon2", "pbkdf2_sha512")  # SECURITY_PASSWORD_SCHEMES (config.py)
+LEGACY_SCHEME = "pbkdf2_sha512"  # RERO ILS / invenio-accounts (Flask-Security's SECURITY_PASSWORD_HASH there)
+
+
+def _context():
+    return current_app.extensions["security"].pwd_context
+
+
+def hash_scheme(value):
+    """The scheme of ``value`` when it is a well-formed hash a login can verify
+    (``$argon2...``, ``$pbkdf2-sha512$...``), else None."""
+    if not isinstance(value, str) or not value.startswith("$"):
+        return None
+    context = _context()
+    scheme = context.identify(value, required=False)
+    if scheme not in STORABLE_SCHEMES:
+        return None
+    try:
+        context.handler(scheme).from_string(value)
+    except ValueError:
+        return None
+    return scheme
+
+
+def _legacy_salt(password_hash):
+    """``LEGACY_PASSWORD_SALT`` when ``password_hash`` is an imported pbkdf2-sha512 hash and
+    that setting is given (the hashes were salted by another installation), else None."""
+    salt = current_app.config.get("LEGACY_PASSWORD_SALT")
+    if not salt or not password_hash or _context().identify(password_hash, required=False) != LEGACY_SCHEME:
+        return None
+    return salt
+
+
+def _legacy_hmac(password, salt):
+    """What Flask-Security's ``get_hmac`` makes with the other installation's salt."""
+    return base64.b64encode(hmac.new(salt.encode("utf-8"), password.encode("utf-8"), hashlib.sha512).digest())
+
+
+def verify(password, password_hash):
+    """Does ``password`` match ``password_hash`` (ours or an imported one)?"""
+    salt = _legacy_salt(password_hash)
+    if salt is not None:
+        return _context().verify(_legacy_hmac(password, salt), password_hash)
+    return verify_password(password, password_hash)
+
+
+def verify_and_update(password, user):
+    """Flask-Security's ``verify_and_update_password``, also for imported hashes salted by
+    another installation: a match with a deprecated scheme (pbkdf2-sha512) is rehashed
+    with ours (argon2); the caller commits."""
+    salt = _legacy_salt(user.password)
+    if salt is None:
+        return verify_and_update_password(password, user)
+    if not _context().verify(_legacy_hmac(password, salt), user.password):
+        return False
+    user.password = hash_password(password)
+    return True

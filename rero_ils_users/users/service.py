@@ -1,12 +1,13 @@
 """Users: personal data + account, one per person, shared by every organisation."""
 
 from flask import current_app
-from flask_security.utils import hash_password, verify_password
+from flask_security.utils import hash_password
 from invenio_db import db
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func
 
 from .. import clock
+from ..accounts import passwords
 from ..accounts.models import User
 from ..accounts.passwords import generate_password, validate_password
 from ..accounts.service import set_password
@@ -26,6 +27,8 @@ CONFLICTS = {
     "uq_accounts_user_email_lower": ("email", "This email is already used by another user."),
 }
 WRITE_ONLY = ("password", "current_password")
+# ``password_hash`` of create/update (the import): hash the body's password (or a generated one) / keep it
+GENERATE, KEEP = object(), object()
 IGNORED = ("id", "pid", "$schema", "revision", "patrons", "generated_password", "created", "updated", "links")
 
 
@@ -94,22 +97,25 @@ class UserService:
 
     # --- operations ----------------------------------------------------------------
     @unit_of_work
-    def create(self, identity, data, uow=None):
-        """Returns ``(record, generated password or None)``."""
+    def create(self, identity, data, uow=None, password_hash=GENERATE):
+        """Returns ``(record, generated password or None)``.
+
+        ``password_hash`` (the import, which checks and hashes passwords in bulk): the hash
+        to store as it is, None for no usable password; the body's password is then ignored."""
         policy.require(identity, "ptrn-create")
         stored, password, _ = _split(data)
         errors = personal_data_errors(stored, clock.today())
         generated = None
-        if password is None:
+        if password_hash is GENERATE and password is None:
             generated = password = generate_password()
-        else:
+        elif password_hash is GENERATE:
             errors += self._password_errors(password)
         if errors:
             raise ValidationError(errors=errors)
         account = User(
             username=stored["username"],
             email=stored.get("email"),
-            password=hash_password(password),
+            password=hash_password(password) if password_hash is GENERATE else password_hash,
             steward_organisation_pid=person_of(identity).organisation_pid,
         )
         with conflicts_as_409(CONFLICTS):
@@ -127,7 +133,8 @@ class UserService:
         return self.envelope(self.get(identity, user_id))
 
     @unit_of_work
-    def update(self, identity, user_id, data, revision=None, uow=None):
+    def update(self, identity, user_id, data, revision=None, uow=None, password_hash=KEEP):
+        """``password_hash`` (the import): a hash to store as it is instead of the body's password."""
         record = self._get(user_id, for_update=True)
         subject = self.subject(user_id)
         policy.require_decision(policy.decide_user(identity, subject, "update"))
@@ -147,6 +154,8 @@ class UserService:
         account.username, account.email = stored["username"], stored.get("email")
         if password is not None:
             set_password(account, password)  # ends the person's other sessions
+        if password_hash is not KEEP:
+            account.password = password_hash
         stored["pid"], stored["$schema"] = record["pid"], record["$schema"]
         record.clear()
         record.update(stored)
@@ -233,7 +242,7 @@ class UserService:
                 errors.append(
                     FieldError("current_password", "Your current password is required to change your password, email or username.")
                 )
-            elif not account.password or not verify_password(current, account.password):
+            elif not account.password or not passwords.verify(current, account.password):
                 errors.append(FieldError("current_password", "The current password is wrong."))
         return errors
 

@@ -10,6 +10,7 @@ from sqlalchemy import func
 
 from rero_ils_users import clock, data_cli, demo
 from rero_ils_users.accounts.models import User
+from rero_ils_users.importing import cli as importing_cli
 from rero_ils_users.organisations.api import Organisation
 from rero_ils_users.patrons.api import Patron
 from rero_ils_users.permissions.roles import RECORD_ROLES
@@ -185,7 +186,7 @@ def test_import_json_creates_good_rows_and_reports_bad_ones_without_half_persons
     path = tmp_path / "people.json"
     path.write_text(json.dumps(rows), encoding="utf-8")
 
-    result = runner.invoke(data_cli.import_people, [str(path)])
+    result = runner.invoke(importing_cli.import_people, [str(path)])
     assert result.exit_code == 1, result.output
     assert "3 of 9 row(s) imported, 6 rejected" in result.output
     reported = report_of(result.output)
@@ -213,7 +214,7 @@ def test_import_csv_lists_and_booleans(runner, network, tmp_path):
         "csv-3,,Ada,Rossi,1987-06-01,lakes,patron,CSV-00004,Adult,2027-01-31,ita,maybe,,\n",
         encoding="utf-8",
     )
-    result = runner.invoke(data_cli.import_people, [str(path)])
+    result = runner.invoke(importing_cli.import_people, [str(path)])
     assert "1 of 3 row(s) imported, 2 rejected" in result.output, result.output
     assert report_of(result.output) == {(2, "blocked_note"), (3, "blocked")}
     record = Patron.of_user(account("csv-1").id)[0]
@@ -225,7 +226,7 @@ def test_import_csv_lists_and_booleans(runner, network, tmp_path):
 def test_import_refuses_unreadable_files(runner, tmp_path):
     path = tmp_path / "people.txt"
     path.write_text("x")
-    result = runner.invoke(data_cli.import_people, [str(path)])
+    result = runner.invoke(importing_cli.import_people, [str(path)])
     assert result.exit_code == 1 and ".json or .csv" in result.output
 
 
@@ -234,17 +235,19 @@ def test_import_gives_a_known_person_a_record_in_another_organisation(runner, ne
     make_patron_type(other, name="Adult")
     first = tmp_path / "lakes.json"
     first.write_text(json.dumps([person("imp-twice")]), encoding="utf-8")
-    assert runner.invoke(data_cli.import_people, [str(first)]).exit_code == 0
+    assert runner.invoke(importing_cli.import_people, [str(first)]).exit_code == 0
     rows = [
         person("IMP-TWICE", organisation="hills", barcode="BC-hills-1", password=None),  # same person, any case
         person("imp-twice", organisation="hills", barcode="BC-hills-2", birth_date="1990-01-01"),  # someone else
-        person("imp-twice", barcode="BC-lakes-2"),  # same person, same organisation again
+        person("imp-twice", barcode="BC-lakes-2"),  # same person, same organisation again: an update
     ]
     second = tmp_path / "hills.json"
     second.write_text(json.dumps(rows), encoding="utf-8")
-    result = runner.invoke(data_cli.import_people, [str(second)])
-    assert "1 of 3 row(s) imported, 2 rejected" in result.output, result.output
-    assert report_of(result.output) == {(2, "username"), (3, "user_id")}
+    result = runner.invoke(importing_cli.import_people, [str(second)])
+    assert "created 1, updated 1, unchanged 0, rejected 1" in result.output, result.output
+    assert "2 of 3 row(s) imported, 1 rejected" in result.output.splitlines()[-1]
+    assert report_of(result.output) == {(2, "username")}
     records = Patron.of_user(account("imp-twice").id)
     assert sorted(r.organisation_pid for r in records) == sorted([network, other])
+    assert {r.organisation_pid: r["patron"]["barcode"] for r in records}[network] == ["BC-lakes-2"]
     assert User.query.filter(User.username.ilike("imp-twice")).count() == 1

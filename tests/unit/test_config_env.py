@@ -20,9 +20,10 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 from flask_security.utils import get_hmac
 from invenio_db import db
+from passlib.hash import pbkdf2_sha512
 
 from rero_ils_users import config as defaults
-from rero_ils_users.accounts import lockout
+from rero_ils_users.accounts import lockout, passwords
 from rero_ils_users.accounts.passwords import checked_password, policy_errors
 from rero_ils_users.clock import zone
 from rero_ils_users.errors import TooManyAttempts, ValidationError
@@ -97,6 +98,17 @@ def signs_with_secret_key(app):
 def hashes_with_salt(app):
     expected = base64.b64encode(hmac.new(b"31415926", b"Secret123", hashlib.sha512).digest())
     assert get_hmac("Secret123") == expected
+
+
+def imports_in_batches_of(app):
+    # read by the import command (importing/cli.py, tests/api/test_import_bulk.py): a number
+    assert app.config["IMPORT_BATCH_SIZE"] == 50
+
+
+def verifies_legacy_hashes_with(app):
+    signed = base64.b64encode(hmac.new(b"their-salt", b"Secret123", hashlib.sha512).digest())
+    user = type("Account", (), {"password": pbkdf2_sha512.hash(signed)})()
+    assert passwords.verify_and_update("Secret123", user) and user.password.startswith("$argon2")
 
 
 def links_to_base_url(app):
@@ -241,6 +253,8 @@ CHECKS = {
     "SEARCH_NUMBER_OF_REPLICAS": ("2", creates_indexes_with_replicas),
     "INDEX_QUEUE_DRAIN_ON_WRITE": ("50", drains_the_queue_on_write),
     "SQLALCHEMY_ENGINE_OPTIONS": ("{'pool_pre_ping': False, 'pool_size': 3}", uses_engine_options),
+    "IMPORT_BATCH_SIZE": ("50", imports_in_batches_of),
+    "LEGACY_PASSWORD_SALT": ("their-salt", verifies_legacy_hashes_with),
 }
 
 

@@ -1,31 +1,10 @@
-"""Bulk import of people: each row makes one patron record, and the user too
-unless the row's username names the same person already (a person registered
-in a second organisation keeps one account).
+"""One import row (the format of docs/import.md) -> the data the user and patron
+services take. Reference records are named by code, name or pid."""
 
-Every row is its own unit of work: the user and the patron record are created
-in one transaction, so a rejected row leaves nothing behind and never stops the
-others. Rows are committed one by one and indexed in bulk at the end (their
-index queue rows are durable meanwhile). The row format is in docs/import.md.
-"""
-
-import csv
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from invenio_db import db
-
-from .errors import DomainError, FieldError
-from .libraries.api import Library
-from .organisations.api import Organisation
-from .patron_types.api import PatronType
-from .patrons.service import patrons
-from .permissions.needs import system_identity
-from .records import indexer
-from .records.models import IndexQueue
-from .records.uow import UnitOfWork
-from .users.api import UserRecord
-from .users.service import users
+from ..errors import FieldError
+from ..libraries.api import Library
+from ..organisations.api import Organisation
+from ..patron_types.api import PatronType
 
 USER_FIELDS = (
     "username", "email", "password", "first_name", "last_name", "birth_date", "gender", "street",
@@ -40,37 +19,14 @@ SECOND_ADDRESS = ("street", "postal_code", "city", "country")
 LISTS = ("roles", "libraries", "barcode", "local_codes")
 KNOWN = set(USER_FIELDS + PATRON_FIELDS + RECORD_FIELDS) | {f"second_address.{f}" for f in SECOND_ADDRESS}
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
+# the columns of a CSV file, in the order the export writes them
+COLUMNS = (
+    *USER_FIELDS, *RECORD_FIELDS[:4], *PATRON_FIELDS, *RECORD_FIELDS[4:7], *(f"second_address.{f}" for f in SECOND_ADDRESS)
+)
 
 
-
-@dataclass
-class Report:
-    total: int = 0
-    created: list = field(default_factory=list)  # (row, username, user id, patron pid)
-    rejected: list = field(default_factory=list)  # (row, field, message)
-
-    @property
-    def rejected_rows(self):
-        return sorted({row for row, _, _ in self.rejected})
-
-
-# --- reading files ------------------------------------------------------------------------
-def read_rows(path):
-    """The rows of a ``.json`` (a list of objects) or ``.csv`` (``,`` between cells,
-    ``;`` between list items) file, as dicts with CSV cells converted."""
-    path = Path(path)
-    if path.suffix.lower() == ".json":
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(rows, list):
-            raise ValueError("A JSON import file holds a list of objects.")
-        return rows
-    if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [_from_csv(row) for row in csv.DictReader(handle)]
-    raise ValueError("The file name must end in .json or .csv.")
-
-
-def _from_csv(row):
+def from_csv(row):
+    """A CSV row (text cells) as an import row: empty cells dropped, ``;`` lists split."""
     data = {}
     for key, value in row.items():
         if key is None:  # more cells than headers
@@ -206,78 +162,3 @@ def row_field(path):
     if path.startswith("notes."):
         return "notes"
     return path
-
-
-# --- import -------------------------------------------------------------------------------
-class RowUnitOfWork(UnitOfWork):
-    """Commits one row; its index queue rows are processed later, in bulk."""
-
-    def __init__(self, queued_ids):
-        super().__init__()
-        self.queued_ids = queued_ids
-
-    def before_commit(self, rows):
-        self.queued_ids.extend(row.id for row in rows)
-
-    def after_commit(self, rows):
-        """Nothing now: the import indexes its queue rows in bulk at the end."""
-
-
-SAME_PERSON = ("first_name", "last_name", "birth_date", "email")
-
-
-def existing_person(identity, user_data):
-    """``(user id, None)`` when the row's username names this same person already,
-    ``(None, FieldError)`` when it names someone else, ``(None, None)`` when new."""
-    username = user_data.get("username")
-    account = users.lookup(identity, f"username:{username}") if username else None
-    if account is None:
-        return None, None
-    known = UserRecord.get_by_user_id(account.id)
-    differs = [f for f in SAME_PERSON if f in user_data and str(user_data[f]).casefold() != str(known.get(f, "")).casefold()]
-    if differs:
-        return None, FieldError("username", f"This username belongs to someone else ({', '.join(differs)} differ).")
-    return account.id, None
-
-
-def import_row(number, row, report, queued_ids, identity, lookups):
-    if not isinstance(row, dict):
-        report.rejected.append((number, None, "A row is an object of fields."))
-        return
-    user_data, record, errors = to_service_data(row, lookups)
-    if errors:
-        report.rejected.extend((number, e.field, e.message) for e in errors)
-        return
-    user_id, clash = existing_person(identity, user_data)
-    if clash:
-        report.rejected.append((number, clash.field, clash.message))
-        return
-    uow = RowUnitOfWork(queued_ids)
-    try:
-        if user_id is None:
-            user, _ = users.create(identity, user_data, uow=uow)
-            user_id = user.user_id
-        patron = patrons.create(identity, {**record, "user_id": user_id}, uow=uow)
-        uow.commit()
-    except DomainError as exc:
-        uow.rollback()
-        problems = exc.errors or [FieldError(None, exc.message)]
-        report.rejected.extend((number, row_field(e.field), e.message) for e in problems)
-    except Exception as exc:  # a bad row never stops the others
-        uow.rollback()
-        report.rejected.append((number, None, f"{type(exc).__name__}: {exc}"))
-    else:
-        report.created.append((number, user_data.get("username"), user_id, patron.pid))
-
-
-def run(rows, progress=None, batch=500):
-    """Import ``rows`` (dicts); returns a ``Report``. Rows are numbered from 1."""
-    identity, report, queued_ids, lookups = system_identity(), Report(total=len(rows)), [], Lookups()
-    for number, row in enumerate(rows, start=1):
-        import_row(number, row, report, queued_ids, identity, lookups)
-        if progress:
-            progress(1)
-    for start in range(0, len(queued_ids), batch):
-        ids = queued_ids[start:start + batch]
-        indexer.process(db.session.query(IndexQueue).filter(IndexQueue.id.in_(ids)).all())
-    return report

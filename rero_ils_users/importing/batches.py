@@ -1,0 +1,269 @@
+"""Import rows written through the user and patron services, a batch at a time.
+
+A batch is one transaction: its rows are written, committed together, then their
+index queue rows are sent to the index in one bulk request. When any row of a batch
+fails, the batch is rolled back and written again row by row, each row its own
+transaction: a bad row never stops the others and never leaves half a person.
+Uniqueness (usernames, emails, barcodes, one record per organisation) is decided by
+the database's constraints, as for the API.
+
+A row whose username (any case), else email, names an existing person updates that
+person (personal data, and their record in the row's organisation, or a new record
+there); a row whose personal data says it is someone else is rejected.
+"""
+
+from dataclasses import dataclass
+
+from invenio_db import db
+from sqlalchemy import func
+
+from ..accounts.models import User
+from ..errors import DomainError, FieldError, NotFound, ValidationError
+from ..patrons.api import Patron
+from ..patrons.service import patrons
+from ..permissions.needs import system_identity
+from ..records import indexer
+from ..records.models import IndexQueue
+from ..records.refs import load_ref
+from ..records.uow import UnitOfWork
+from ..users.api import UserRecord
+from ..users.service import KEEP, users
+from .passwords import PLAIN, Hasher, RowPassword, classify
+from .readers import BadRow
+from .report import CREATED, UNCHANGED, UPDATED
+from .rows import Lookups, row_field, to_service_data
+
+# the personal data a matched row must agree with, per the column it was matched on
+SAME_PERSON = {
+    "username": ("first_name", "last_name", "birth_date", "email"),
+    "email": ("first_name", "last_name", "birth_date"),
+}
+NOT_STORED = ("pid", "$schema")
+
+
+@dataclass
+class Prepared:
+    """A row that passed the checks made without the database."""
+
+    number: int
+    row: object  # as read, for the rejects file
+    user: dict  # personal data, without the password
+    record: dict  # patron record data, without user_id
+    password: RowPassword
+    stored_password: str | None = None
+
+
+class ImportUnitOfWork(UnitOfWork):
+    """Collects the index queue rows; the importer commits and indexes in bulk."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids = []
+
+    def settle(self):
+        """Flush one row's writes and let go of its objects: the version tracker
+        (SQLAlchemy-Continuum) scans every versioned object of the session at each
+        flush, which made a batch quadratic in its size."""
+        db.session.flush()
+        self.ids += [row.id for row in self._queued]
+        self._queued = []
+        db.session.expunge_all()
+
+    def take_ids(self):
+        self.settle()
+        ids, self.ids = self.ids, []
+        return ids
+
+    def forget(self):
+        self._queued, self.ids = [], []
+
+
+def find_account(user):
+    """``(column, account)`` whose username, else email, is the row's (any case)."""
+    for column in ("username", "email"):
+        value = user.get(column)
+        if isinstance(value, str) and value:
+            account = db.session.query(User).filter(func.lower(getattr(User, column)) == value.lower()).first()
+            if account is not None:
+                return column, account
+    return None, None
+
+
+def _casefold(value):
+    return str(value).casefold()
+
+
+def _plain(record):
+    return {k: v for k, v in record.items() if k not in NOT_STORED}
+
+
+def _problems(exc):
+    if isinstance(exc, DomainError):
+        return [FieldError(row_field(e.field), e.message) for e in (exc.errors or [FieldError(None, exc.message)])]
+    return [FieldError(None, f"{type(exc).__name__}: {exc}")]
+
+
+def index_queued(ids):
+    """Send the documents of these index queue rows to the index, in bulk."""
+    if ids:
+        indexer.process(db.session.query(IndexQueue).filter(IndexQueue.id.in_(ids)).order_by(IndexQueue.id).all())
+
+
+class Importer:
+    """Feed it rows (``run``); it fills ``summary`` and the optional rejects file.
+
+    ``convert(row) -> (row, errors)`` turns another format's row into an import row
+    (RERO ILS). ``dry_run``: everything is checked and written in one transaction,
+    which is rolled back at the end."""
+
+    def __init__(self, summary, rejects=None, batch=500, dry_run=False, convert=None):
+        self.summary, self.rejects, self.batch_size, self.dry_run = summary, rejects, max(1, batch), dry_run
+        self.convert = convert
+        self.identity = system_identity()
+        self.lookups = Lookups()
+        self.uow = ImportUnitOfWork()
+
+    def run(self, rows, progress=None):
+        hasher = Hasher()
+        try:
+            batch = []
+            for number, row in enumerate(rows, start=1):
+                self.summary.total += 1
+                prepared = self.prepare(number, row)
+                if prepared is not None:
+                    batch.append(prepared)
+                if len(batch) >= self.batch_size:
+                    self.write_batch(batch, hasher)
+                    batch = []
+                if progress:
+                    progress(1)
+            if batch:
+                self.write_batch(batch, hasher)
+        finally:
+            hasher.close()
+            if self.dry_run:
+                db.session.rollback()
+        self.summary.problems.sort(key=lambda problem: problem[0])
+        return self.summary
+
+    # --- checks without the database -------------------------------------------------------
+    def reject(self, number, errors, row):
+        self.summary.reject(number, errors)
+        if self.rejects is not None:
+            self.rejects.write(number, errors, row)
+
+    def prepare(self, number, row):
+        original = row
+        if isinstance(row, BadRow):
+            return self.reject(number, [FieldError(None, row.message)], original)
+        if not isinstance(row, dict):
+            return self.reject(number, [FieldError(None, "A row is an object of fields.")], original)
+        if self.convert is not None:
+            row, errors = self.convert(row)
+            if errors:  # references that do not resolve: nothing more to say of the row
+                return self.reject(number, errors, original)
+        user, record, errors = to_service_data(row, self.lookups)
+        password, password_errors = classify(user.pop("password", None))
+        errors += password_errors
+        if errors:
+            return self.reject(number, errors, original)
+        return Prepared(number, original, user, record, password)
+
+    # --- writing -----------------------------------------------------------------------------
+    def _hash(self, batch, hasher):
+        """Hash, on every core, the plain passwords that will be stored: new people's, and
+        those of people who have no password yet (a person's own password is kept)."""
+        needed = []
+        for p in batch:
+            if p.password.kind == PLAIN:
+                _, account = find_account(p.user)
+                needed.append(p.password if account is None or account.password is None else RowPassword("none"))
+            else:
+                needed.append(p.password)
+        for p, stored in zip(batch, hasher.stored(needed), strict=True):
+            p.stored_password = stored
+
+    def write_batch(self, batch, hasher):
+        self._hash(batch, hasher)
+        savepoint = db.session.begin_nested()
+        try:
+            outcomes = []
+            for p in batch:
+                outcomes.append(self.write_row(p))
+                self.uow.settle()
+            savepoint.commit()
+        except Exception:  # noqa: BLE001 (any failure: the batch again, row by row)
+            savepoint.rollback()
+            self.uow.forget()
+            self.row_by_row(batch)
+            return
+        self.index(self.commit())
+        for outcome in outcomes:
+            self.summary.count(outcome)
+
+    def row_by_row(self, batch):
+        queued = []
+        for p in batch:
+            savepoint = db.session.begin_nested()
+            try:
+                outcome = self.write_row(p)
+                savepoint.commit()
+            except Exception as exc:  # noqa: BLE001 (a bad row never stops the others)
+                savepoint.rollback()
+                self.uow.forget()
+                self.reject(p.number, _problems(exc), p.row)
+                continue
+            queued += self.commit()
+            self.summary.count(outcome)
+        self.index(queued)
+
+    def commit(self):
+        """End the transaction (not in a dry run); the ids of its index queue rows."""
+        ids = self.uow.take_ids()
+        if self.dry_run:
+            return []
+        db.session.commit()
+        return ids
+
+    def index(self, ids):
+        index_queued(ids)
+
+    def write_row(self, p):
+        """Create or update the person of one row; ``CREATED``, ``UPDATED`` or ``UNCHANGED``."""
+        column, account = find_account(p.user)
+        if account is None:
+            user, _ = users.create(self.identity, p.user, uow=self.uow, password_hash=p.stored_password)
+            patrons.create(self.identity, {**p.record, "user_id": user.user_id}, uow=self.uow)
+            return CREATED
+        try:
+            known = UserRecord.get_by_user_id(account.id)
+        except NotFound:
+            raise ValidationError.on(column, f"This {column} belongs to an account without personal data.") from None
+        differs = [f for f in SAME_PERSON[column] if f in p.user and _casefold(p.user[f]) != _casefold(known.get(f, ""))]
+        if differs:
+            raise ValidationError.on(column, f"This {column} belongs to someone else ({', '.join(differs)} differ).")
+        changed = self._update_user(account, known, p)
+        organisation_pid = load_ref(p.record.get("organisation"), "organisations", "organisation")["pid"]
+        record = next((r for r in Patron.of_user(account.id) if r.organisation_pid == organisation_pid), None)
+        data = {**p.record, "user_id": account.id}
+        if record is None:
+            patrons.create(self.identity, data, uow=self.uow)
+            return CREATED
+        if patrons.load(self.identity, data, record) != _plain(record):
+            patrons.update(self.identity, record.pid, data, uow=self.uow)
+            changed = True
+        return UPDATED if changed else UNCHANGED
+
+    def _update_user(self, account, known, p):
+        """Apply the row's personal data (fields it lacks are kept); a password only to
+        someone who has none. True when something changed."""
+        current = _plain(known)
+        merged = {**current, **p.user}
+        for name in ("username", "email"):  # the account's spelling when only the case differs
+            if isinstance(merged.get(name), str) and _casefold(merged[name]) == _casefold(current.get(name, "")):
+                merged[name] = current[name]
+        new_password = account.password is None and p.stored_password is not None
+        if merged == current and not new_password:
+            return False
+        users.update(self.identity, account.id, merged, uow=self.uow, password_hash=p.stored_password if new_password else KEEP)
+        return True
