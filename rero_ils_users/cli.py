@@ -19,20 +19,15 @@ from .records.search import current_search
 def cli(ctx):
     """Users, patrons and permissions of a RERO ILS library network."""
     # every write of the command is audited as {"cli": "<command>"} (jobs set their own)
-    ctx.with_resource(audit.acting({"cli": command_name(ctx)}))
+    ctx.with_resource(audit.acting(lambda: {"cli": command_name()}))
 
 
-def command_name(ctx):
-    """The (sub)command being run, without its arguments: "import", "users create"."""
-    words = list(ctx.protected_args) + list(ctx.args)
-    group, name = ctx.command, []
-    for word in words:
-        command = group.get_command(ctx, word) if isinstance(group, click.Group) else None
-        if command is None:
-            break
-        name.append(word)
-        group = command
-    return " ".join(name) or "unknown"
+def command_name():
+    """The (sub)command running, without its arguments: "import", "users create". Asked
+    at write time (the group's callback runs before Click has chosen the subcommand)."""
+    ctx = click.get_current_context(silent=True)
+    words = ctx.command_path.split()[1:] if ctx is not None else []
+    return " ".join(words) or "unknown"
 
 
 @cli.command()
