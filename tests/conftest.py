@@ -14,6 +14,17 @@ from rero_ils_users.records.search import current_search
 from tests.smtp import start_sink
 
 
+def pytest_configure(config):
+    """The fixtures drop tables and empty indexes: refuse to run on the configuration's
+    defaults (the production database, every index of an unprefixed OpenSearch)."""
+    if not os.environ.get("INVENIO_SQLALCHEMY_DATABASE_URI") or not os.environ.get("INVENIO_SEARCH_INDEX_PREFIX"):
+        pytest.exit(
+            "Set INVENIO_SQLALCHEMY_DATABASE_URI and INVENIO_SEARCH_INDEX_PREFIX (scripts/test does): "
+            "the tests drop tables and empty indexes, never of the default installation.",
+            returncode=2,
+        )
+
+
 @pytest.fixture(scope="module")
 def create_app():
     return lambda **config: _create_app(config)
