@@ -38,6 +38,7 @@ LOCAL_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # names as typed: every word the prefix of a word of the first or last name (edge n-grams, folded)
 NAME_PREFIX_FIELDS = ["user.last_name.prefix^2", "user.first_name.prefix"]
+BARCODE_MAX = 64  # the schema's longest barcode; a longer q begins none (and would overflow a prefix automaton)
 
 
 def typed_date(q):
@@ -59,11 +60,13 @@ def typed_date(q):
 def _barcode_clauses(q):
     """Exact barcode first, then the same barcode in another case, then a barcode it begins."""
     folded = q.lower()
-    return [
+    clauses = [
         {"term": {"patron.barcode": {"value": q, "boost": 20}}},
         {"term": {"patron.barcode.folded": {"value": folded, "boost": 15}}},
-        {"prefix": {"patron.barcode.folded": {"value": folded, "boost": 4}}},
     ]
+    if len(q) <= BARCODE_MAX:
+        clauses.append({"prefix": {"patron.barcode.folded": {"value": folded, "boost": 4}}})
+    return clauses
 
 
 def text_query(q):
