@@ -70,7 +70,7 @@ def test_a_date_that_is_no_real_day_is_a_400_naming_q(client, people):
 def test_exact_name_ranks_above_a_prefix_only_match(client, people):
     assert found(client, "chevrolet") == [people["sandrine"], people["marc"]]
     assert found(client, "Chevroletti") == [people["marc"]]
-    # an exact barcode beats a name that merely begins like it
+    # a whole last name beats a first name that merely begins like it (Sandoz before Sandrine)
     assert found(client, "sandoz")[0] == people["paul"]
 
 
