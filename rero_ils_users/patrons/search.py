@@ -1,6 +1,7 @@
 """Patron searches: the query, filters, facets and sorts of API.md section 3."""
 
 import re
+from datetime import date
 
 from .. import clock
 from ..errors import ValidationError
@@ -32,17 +33,64 @@ SORTS = {
 }
 
 
-def text_query(q):
-    """Names, username, email, barcode (ranked highest), birth date or year, city, phones, local codes."""
-    should = [
+# dates as a desk types them: day.month.year or day/month/year (the local format), or ISO
+LOCAL_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# names as typed: every word the prefix of a word of the first or last name (edge n-grams, folded)
+NAME_PREFIX_FIELDS = ["user.last_name.prefix^2", "user.first_name.prefix"]
+BARCODE_MAX = 64  # the schema's longest barcode; a longer q begins none (and would overflow a prefix automaton)
+
+
+def typed_date(q):
+    """The ISO date a date-looking ``q`` means (None when it does not look like one).
+
+    A date-looking ``q`` that is no real day (``31.02.1952``) is a 400 naming ``q``."""
+    if match := LOCAL_DATE.fullmatch(q):
+        day, month, year = match.groups()
+    elif match := ISO_DATE.fullmatch(q):
+        year, month, day = match.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        raise ValidationError.on("q", f"{q} looks like a date but is no real day (write DD.MM.YYYY, DD/MM/YYYY or YYYY-MM-DD).") from None
+
+
+def _barcode_clauses(q):
+    """Exact barcode first, then the same barcode in another case, then a barcode it begins."""
+    folded = q.lower()
+    clauses = [
         {"term": {"patron.barcode": {"value": q, "boost": 20}}},
+        {"term": {"patron.barcode.folded": {"value": folded, "boost": 15}}},
+    ]
+    if len(q) <= BARCODE_MAX:
+        clauses.append({"prefix": {"patron.barcode.folded": {"value": folded, "boost": 4}}})
+    return clauses
+
+
+def text_query(q):
+    """What a librarian types (API.md section 3, docs/api.md "Patron search").
+
+    A date (``21.05.1952``, ``21/05/1952``, ``1952-05-21``) finds the people born
+    that day (or a barcode written so). Otherwise, best first: the barcode (exact,
+    any case, then as a prefix), the whole last or first name, whole words of the
+    names, city, street or blocking note, the first letters of each word of the
+    names, then username, email, city, phones, local codes and birth year exactly."""
+    born = typed_date(q)
+    if born:
+        should = [{"term": {"user.birth_date": {"value": born, "boost": 10}}}, *_barcode_clauses(q)[:2]]
+        return {"bool": {"should": should, "minimum_should_match": 1}}
+    should = [
+        *_barcode_clauses(q),
+        {"term": {"user.last_name.raw": {"value": q, "boost": 12}}},
+        {"term": {"user.first_name.raw": {"value": q, "boost": 8}}},
         {"multi_match": {"query": q, "fields": TEXT_FIELDS, "type": "cross_fields", "operator": "and"}},
+        {"multi_match": {"query": q, "fields": NAME_PREFIX_FIELDS, "type": "cross_fields", "operator": "and"}},
     ]
     should += [{"term": {field: {"value": q, "boost": 5}}} for field in KEYWORD_FIELDS]
     if re.fullmatch(r"\d{4}", q):
         should.append({"term": {"user.birth_year": {"value": q, "boost": 2}}})
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", q):
-        should.append({"match": {"user.birth_date_text": {"query": q, "boost": 2}}})
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
