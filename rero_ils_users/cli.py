@@ -48,17 +48,21 @@ def init(drop):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--debug/--no-debug", default=False)
-@with_appcontext
-def run(host, port, debug):
-    """Serve the UI and the API."""
-    from flask import current_app
-    from werkzeug.serving import run_simple
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="gunicorn workers  [default: the cores]")
+@click.option("--debug/--no-debug", default=False, help="the Flask development server, with the debugger")
+def run(host, port, workers, debug):
+    """Serve the UI and the API with gunicorn (the development server with --debug)."""
+    if debug:
+        from werkzeug.serving import run_simple
 
-    # app.run() does nothing under a Flask CLI command (FLASK_RUN_FROM_CLI): serve directly
-    app = current_app._get_current_object()
-    app.debug = debug
-    run_simple(host, port, app, use_debugger=debug, use_reloader=False, threaded=True)
+        # app.run() does nothing under a Flask CLI command (FLASK_RUN_FROM_CLI): serve directly
+        app = create_app()
+        app.debug = True
+        run_simple(host, port, app, use_debugger=True, use_reloader=False, threaded=True)
+        return
+    from . import serve
+
+    serve.serve(create_app, host, port, workers or serve.default_workers())
 
 
 # --- accounts: `users create`, `tokens create|revoke|list` -----------------------

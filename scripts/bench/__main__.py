@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-COMMANDS = {"import": "bench_import"}  # name -> module of this folder with a main(argv)
+COMMANDS = {"import": "bench_import", "serve": "bench_serve"}  # name -> module of this folder with a main(argv)
 
 
 def main():
