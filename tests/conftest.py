@@ -129,12 +129,11 @@ def smtp():
 
 @pytest.fixture()
 def no_lockouts(app):
-    """Forget every failed login attempt and rate-limit count of this installation
-    (``*_REDIS_URL`` of the test run; the prefix keeps other installations' keys)."""
+    """Forget every failed login attempt, rate-limit count and session of this
+    installation (``*_REDIS_URL`` of the test run; the prefix keeps other installations' keys)."""
     for url in {app.config["RATE_LIMIT_REDIS_URL"], app.config["LOGIN_REDIS_URL"]}:
         other = redis.Redis.from_url(url)
         for key in other.scan_iter(f"{lockout.key_prefix()}:*"):
-            if b":session:" not in key:
-                other.delete(key)
+            other.delete(key)
     client = redis.Redis.from_url(app.config["LOGIN_REDIS_URL"])
     yield client

@@ -745,7 +745,7 @@ def test_escalation_is_refused_and_changes_nothing(app, client, world, case):
     if case.victim is not None and not logs_in(app, w.username[case.victim]):
         problems.append(f"{case.victim} no longer logs in with the old password")
     if case.caller in w.me and _me(w, client, case.caller) != w.me[case.caller]:
-        problems.append("the caller's GET /api/permissions/me changed")
+        problems.append(f"the caller's GET /api/permissions/me changed: {_me(w, client, case.caller)} was {w.me[case.caller]}")
     if problems or changed or status < 400:
         restore_snapshot()
     assert not problems, "\n".join(problems)

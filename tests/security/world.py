@@ -148,7 +148,7 @@ def act_as(client, user_id):
 
 def forget_failed_logins():
     client = redis.Redis.from_url(current_app.config["LOGIN_REDIS_URL"])
-    for key in client.scan_iter(f"{lockout.key_prefix()}:*"):
+    for key in client.scan_iter(f"{lockout.key_prefix()}:login:*"):  # not the sessions beside them
         client.delete(key)
 
 
