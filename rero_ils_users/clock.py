@@ -1,8 +1,9 @@
 """"Today" and "now" in the service's time zone (``TIME_ZONE``)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from flask import current_app
 
 
@@ -26,3 +27,10 @@ def iso(value):
     if value is None:
         return None
     return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"
+
+
+def months_before(months, as_of=None):
+    """Start of the oldest day kept for ``months`` calendar months: today (or ``as_of``)
+    minus that many months (2026-08-31 -> 2026-02-28 for six), in the service's zone."""
+    oldest = today(as_of) - relativedelta(months=months)
+    return datetime.combine(oldest, time.min, tzinfo=zone())

@@ -3,9 +3,8 @@ read by the patron and their library's staff, kept only with ``keep_history``
 and for ``HISTORY_MAX_AGE_MONTHS`` calendar months."""
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from dateutil.relativedelta import relativedelta
 from flask import current_app
 from invenio_db import db
 
@@ -32,11 +31,8 @@ CLOCK_SKEW = timedelta(minutes=1)
 
 
 def cutoff(as_of=None):
-    """Start of the oldest day still kept: today minus the maximum age in calendar
-    months (2026-08-31 -> 2026-02-28), in the service's time zone."""
-    months = current_app.config["HISTORY_MAX_AGE_MONTHS"]
-    oldest = clock.today(as_of) - relativedelta(months=months)
-    return datetime.combine(oldest, time.min, tzinfo=clock.zone())
+    """Start of the oldest day still kept (``HISTORY_MAX_AGE_MONTHS`` calendar months)."""
+    return clock.months_before(current_app.config["HISTORY_MAX_AGE_MONTHS"], as_of)
 
 
 def parse_date(value):

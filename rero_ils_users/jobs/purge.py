@@ -15,21 +15,26 @@ log = logging.getLogger(__name__)
 NAME = "purge-history"
 
 
-def purge(as_of=None, renew=lambda: None):
-    """Delete every entry dated before ``cutoff(as_of)``, one committed batch at a time."""
-    before = cutoff(as_of)
+def purge_before(name, before, delete_batch, as_of=None, renew=lambda: None):
+    """Delete with ``delete_batch(before, size)`` until a batch comes back short, one
+    committed batch at a time (``renew`` keeps the job lock); the counts, logged."""
     batch = current_app.config["JOBS_BATCH_SIZE"]
     deleted = 0
     while True:
-        count = history.delete_batch_before(before, batch)
+        count = delete_batch(before, batch)
         db.session.commit()
         deleted += count
         renew()
         if count < batch:
             break
     counts = {"deleted": deleted, "before": before.isoformat()}
-    log.info("%s as of %s: %s", NAME, clock.today(as_of).isoformat(), counts)
+    log.info("%s as of %s: %s", name, clock.today(as_of).isoformat(), counts)
     return counts
+
+
+def purge(as_of=None, renew=lambda: None):
+    """Delete every entry dated before ``cutoff(as_of)``."""
+    return purge_before(NAME, cutoff(as_of), history.delete_batch_before, as_of, renew)
 
 
 def run(as_of=None):

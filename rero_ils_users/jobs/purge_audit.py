@@ -1,42 +1,23 @@
 """The ``purge-audit`` job: audit entries of personal data are kept
 ``AUDIT_MAX_AGE_MONTHS`` calendar months (default 12)."""
 
-import logging
-from datetime import datetime, time
-
-from dateutil.relativedelta import relativedelta
 from flask import current_app
-from invenio_db import db
 
 from .. import clock
 from ..records import audit
 from .lock import locked_run
-
-log = logging.getLogger(__name__)
+from .purge import purge_before
 
 NAME = "purge-audit"
 
 
 def cutoff(as_of=None):
     """Start of the oldest day still kept: today minus the maximum age in calendar months."""
-    oldest = clock.today(as_of) - relativedelta(months=current_app.config["AUDIT_MAX_AGE_MONTHS"])
-    return datetime.combine(oldest, time.min, tzinfo=clock.zone())
+    return clock.months_before(current_app.config["AUDIT_MAX_AGE_MONTHS"], as_of)
 
 
 def purge(as_of=None, renew=lambda: None):
-    before = cutoff(as_of)
-    batch = current_app.config["JOBS_BATCH_SIZE"]
-    deleted = 0
-    while True:
-        count = audit.delete_batch_before(before, batch)
-        db.session.commit()
-        deleted += count
-        renew()
-        if count < batch:
-            break
-    counts = {"deleted": deleted, "before": before.isoformat()}
-    log.info("%s as of %s: %s", NAME, clock.today(as_of).isoformat(), counts)
-    return counts
+    return purge_before(NAME, cutoff(as_of), audit.delete_batch_before, as_of, renew)
 
 
 def run(as_of=None):
