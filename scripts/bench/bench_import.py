@@ -210,6 +210,24 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
+def finish(app, args, out, kind, report, table):
+    """Write ``<kind>-<time>`` and ``<kind>-latest`` (.json, .md), print the table and,
+    unless ``--keep``, drop the bench's tables and indexes."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    for name in (f"{kind}-{stamp}", f"{kind}-latest"):
+        (out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        (out / f"{name}.md").write_text(table, encoding="utf-8")
+    print(table)
+    if not args.keep:
+        from invenio_db import db
+
+        from rero_ils_users.records.search import current_search
+
+        with app.app_context():
+            db.drop_all()
+            current_search.delete()
+
+
 def main(argv=None):
     args = arguments(argv if argv is not None else sys.argv[1:])
     environment(args)
@@ -232,19 +250,7 @@ def main(argv=None):
         for n in args.n:
             report["sizes"].append(one_size(app, n, as_list, workdir))
             print(json.dumps(report["sizes"][-1]), flush=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for name in (f"import-{stamp}", "import-latest"):
-        (out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        (out / f"{name}.md").write_text(markdown(report), encoding="utf-8")
-    print(markdown(report))
-    if not args.keep:
-        from invenio_db import db
-
-        from rero_ils_users.records.search import current_search
-
-        with app.app_context():
-            db.drop_all()
-            current_search.delete()
+    finish(app, args, out, "import", report, markdown(report))
     return 0 if all(r["rejected"] == 0 for r in report["sizes"]) else 1
 
 

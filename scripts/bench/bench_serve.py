@@ -313,19 +313,7 @@ def main(argv=None):
                     "requests": measure(app, args, data, token, workdir)}
             report["sizes"].append(size)
             print(json.dumps({k: v for k, v in size.items() if k != "requests"}), flush=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for name in (f"serve-{stamp}", "serve-latest"):
-        (out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        (out / f"{name}.md").write_text(markdown(report), encoding="utf-8")
-    print(markdown(report))
-    if not args.keep:
-        from invenio_db import db
-
-        from rero_ils_users.records.search import current_search
-
-        with app.app_context():
-            db.drop_all()
-            current_search.delete()
+    bench_import.finish(app, args, out, "serve", report, markdown(report))
     return 0
 
 
