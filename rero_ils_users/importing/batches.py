@@ -28,10 +28,11 @@ from ..records.refs import load_ref
 from ..records.uow import UnitOfWork
 from ..users.api import UserRecord
 from ..users.service import KEEP, users
+from . import bulk
 from .passwords import PLAIN, Hasher, RowPassword, classify
 from .readers import BadRow
 from .report import CREATED, UNCHANGED, UPDATED
-from .rows import Lookups, row_field, to_service_data
+from .rows import Lookups, to_service_data
 
 # the personal data a matched row must agree with, per the column it was matched on
 SAME_PERSON = {
@@ -77,6 +78,10 @@ class ImportUnitOfWork(UnitOfWork):
     def forget(self):
         self._queued, self.ids = [], []
 
+    def forget_row(self):
+        """Drop the queue rows of the row whose savepoint was rolled back (the batch's stay)."""
+        self._queued = []
+
 
 def find_account(user):
     """``(column, account)`` whose username, else email, is the row's (any case)."""
@@ -99,7 +104,7 @@ def _plain(record):
 
 def _problems(exc):
     if isinstance(exc, DomainError):
-        return [FieldError(row_field(e.field), e.message) for e in (exc.errors or [FieldError(None, exc.message)])]
+        return bulk.problems(exc)
     return [FieldError(None, f"{type(exc).__name__}: {exc}")]
 
 
@@ -122,6 +127,8 @@ class Importer:
         self.identity = system_identity()
         self.lookups = Lookups()
         self.uow = ImportUnitOfWork()
+        # the set-based path needs PostgreSQL's sequences; the quick local run (SQLite) writes row by row
+        self.bulk = bulk.BulkWriter(self.identity) if db.engine.dialect.name == "postgresql" else None
 
     def run(self, rows, progress=None):
         hasher = Hasher()
@@ -170,12 +177,12 @@ class Importer:
         return Prepared(number, original, user, record, password)
 
     # --- writing -----------------------------------------------------------------------------
-    def _hash(self, batch, hasher):
+    def _hash(self, batch, hasher, new=()):
         """Hash, on every core, the plain passwords that will be stored: new people's, and
         those of people who have no password yet (a person's own password is kept)."""
-        needed = []
+        new, needed = {id(p) for p in new}, []
         for p in batch:
-            if p.password.kind == PLAIN:
+            if p.password.kind == PLAIN and id(p) not in new:
                 _, account = find_account(p.user)
                 needed.append(p.password if account is None or account.password is None else RowPassword("none"))
             else:
@@ -184,22 +191,46 @@ class Importer:
             p.stored_password = stored
 
     def write_batch(self, batch, hasher):
-        self._hash(batch, hasher)
+        """New people with one INSERT per table (``bulk``), the others through the
+        services, each in a savepoint: a refused row is rejected alone. Anything else
+        going wrong (a unique index violated by a concurrent writer) writes the batch
+        again, row by row."""
+        new, rest = self.bulk.split(batch) if self.bulk else ([], batch)
+        self._hash(batch, hasher, new)
         savepoint = db.session.begin_nested()
         try:
-            outcomes = []
-            for p in batch:
-                outcomes.append(self.write_row(p))
-                self.uow.settle()
+            written, refused, queued = self.bulk.write(new) if new else ([], [], [])
+            outcomes = [CREATED] * len(written)
+            for p in rest:
+                outcome, problems = self.write_in_savepoint(p)
+                if problems:
+                    refused.append((p, problems))
+                else:
+                    outcomes.append(outcome)
             savepoint.commit()
         except Exception:  # noqa: BLE001 (any failure: the batch again, row by row)
             savepoint.rollback()
             self.uow.forget()
             self.row_by_row(batch)
             return
-        self.index(self.commit())
+        self.index(self.commit(queued))
+        for p, problems in sorted(refused, key=lambda item: item[0].number):
+            self.reject(p.number, problems, p.row)
         for outcome in outcomes:
             self.summary.count(outcome)
+
+    def write_in_savepoint(self, p):
+        """``(outcome, None)``, or ``(None, problems)`` with the row's writes undone."""
+        savepoint = db.session.begin_nested()
+        try:
+            outcome = self.write_row(p)
+            self.uow.settle()
+            savepoint.commit()
+        except DomainError as exc:
+            savepoint.rollback()
+            self.uow.forget_row()
+            return None, _problems(exc)
+        return outcome, None
 
     def row_by_row(self, batch):
         queued = []
@@ -217,9 +248,10 @@ class Importer:
             self.summary.count(outcome)
         self.index(queued)
 
-    def commit(self):
-        """End the transaction (not in a dry run); the ids of its index queue rows."""
-        ids = self.uow.take_ids()
+    def commit(self, queued=()):
+        """End the transaction (not in a dry run); the ids of its index queue rows
+        (``queued``: those the set-based path added)."""
+        ids = [*queued, *self.uow.take_ids()]
         if self.dry_run:
             return []
         db.session.commit()

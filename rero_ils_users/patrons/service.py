@@ -79,6 +79,16 @@ class PatronService(RecordService):
 
         return load_patron(data, registrable=registrable)
 
+    def load_new(self, identity, data, user, refs):
+        """``create``'s checks of a record whose person is written in the same batch (the
+        bulk import: ``user`` their personal data, ``refs`` the reference data read once):
+        the stored form; raises as ``create`` does."""
+        data = {k: v for k, v in data.items() if k != "registration_token"}
+        stored = load_patron(data, refs=refs, user=user)
+        policy.require(identity, "ptrn-create", target(stored))
+        self.check_create(identity, stored)
+        return stored
+
     def columns(self, stored):
         return {
             "user_id": stored["user_id"],

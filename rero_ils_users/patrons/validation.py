@@ -34,58 +34,80 @@ def _ref(value, resource, field, errors):
     return ref
 
 
-def load_patron(data, record=None, registrable=None):
+class StoredReferences:
+    """The reference checks of ``load_patron``, answered by the database."""
+
+    def organisation_exists(self, pid):
+        return Organisation.exists(pid)
+
+    def library_pids(self, organisation_pid):
+        return Library.pids_of_organisation(organisation_pid)
+
+    def patron_type_organisation(self, pid):
+        """The organisation pid of a patron type, None when there is no such type."""
+        if not PatronType.exists(pid):
+            return None
+        return PatronType.get_by_pid(pid)["organisation"]["pid"]
+
+
+STORED = StoredReferences()
+
+
+def load_patron(data, record=None, registrable=None, refs=STORED, user=None):
     """Validate ``data`` and return the stored form (references as ``{"pid"}``).
 
     ``registrable(user_id, organisation_pid) -> bool`` (new records): may the caller
     register this person there? A person they may not is "No such user.", exactly
-    as an unknown one."""
+    as an unknown one. ``refs`` answers the reference checks (the bulk import gives
+    one read once per batch); ``user``: the person's personal data when they are
+    written in the same batch (not yet readable), instead of looking them up."""
     stored = _strip(data)
     errors = schemas.field_errors(Patron.schema, stored)
     if errors:
         raise ValidationError(errors=errors)
     org = _ref(stored["organisation"], "organisations", "organisation", errors)
-    if org and not Organisation.exists(org["pid"]):
+    if org and not refs.organisation_exists(org["pid"]):
         errors.append(FieldError("organisation", "No such organisation."))
     if record is not None:
         if stored["user_id"] != record["user_id"]:
             errors.append(FieldError("user_id", "The user of a patron record never changes."))
         if org and org["pid"] != record["organisation"]["pid"]:
             errors.append(FieldError("organisation", "The organisation of a patron record never changes."))
-    user = None
-    visible = registrable is None or registrable(stored["user_id"], org["pid"] if org else None)
-    if visible and UserRecord.exists(stored["user_id"]):
-        user = UserRecord.get_by_pid(stored["user_id"])
-    else:
-        errors.append(FieldError("user_id", "No such user."))
+    if user is None:
+        visible = registrable is None or registrable(stored["user_id"], org["pid"] if org else None)
+        if visible and UserRecord.exists(stored["user_id"]):
+            user = UserRecord.get_by_pid(stored["user_id"])
+        else:
+            errors.append(FieldError("user_id", "No such user."))
     if errors:
         raise ValidationError(errors=errors)
     stored["organisation"] = org
     roles = stored["roles"]
-    _libraries(stored, roles, org["pid"], errors)
-    _patron_data(stored, roles, org["pid"], user, errors)
+    _libraries(stored, roles, org["pid"], refs, errors)
+    _patron_data(stored, roles, org["pid"], user, refs, errors)
     _notes(stored, errors)
     if errors:
         raise ValidationError(errors=errors)
     return stored
 
 
-def _libraries(stored, roles, org_pid, errors):
-    refs = []
-    for i, value in enumerate(stored.get("libraries", [])):
+def _libraries(stored, roles, org_pid, refs, errors):
+    found, values = [], stored.get("libraries", [])
+    of_organisation = refs.library_pids(org_pid) if values else set()
+    for i, value in enumerate(values):
         ref = _ref(value, "libraries", f"libraries.{i}", errors)
         if ref is None:
             continue
-        if ref["pid"] not in Library.pids_of_organisation(org_pid):
+        if ref["pid"] not in of_organisation:
             errors.append(FieldError(f"libraries.{i}", "Not a library of the patron's organisation."))
-        refs.append(ref)
+        found.append(ref)
     if "libraries" in stored:
-        stored["libraries"] = refs
-    if is_professional(roles) and not refs:
+        stored["libraries"] = found
+    if is_professional(roles) and not found:
         errors.append(FieldError("libraries", "Professional roles require at least one affiliation library."))
 
 
-def _patron_data(stored, roles, org_pid, user, errors):
+def _patron_data(stored, roles, org_pid, user, refs, errors):
     patron = stored.get("patron")
     if PATRON in roles and patron is None:
         errors.append(FieldError("patron", "Patron data is required with the patron role."))
@@ -94,7 +116,7 @@ def _patron_data(stored, roles, org_pid, user, errors):
         return
     ptype = _ref(patron["type"], "patron_types", "patron.type", errors)
     if ptype is not None:
-        if not PatronType.exists(ptype["pid"]) or PatronType.get_by_pid(ptype["pid"])["organisation"]["pid"] != org_pid:
+        if refs.patron_type_organisation(ptype["pid"]) != org_pid:
             errors.append(FieldError("patron.type", "Not a patron type of the patron's organisation."))
         patron["type"] = ptype
     extra = patron.get("additional_communication_email")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from invenio_db import db
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -207,6 +207,19 @@ def record(resource, pid, operation, before=None, after=None, user_id=None, orga
         raise ValueError(f"unknown audit operation {operation!r}")
     changes = diff(before, after) if changes is None else changes
     return add(db.session(), resource, pid, operation, changes, user_id, organisation_pid)
+
+
+def record_created(items):
+    """Audit records created with bulk SQL (one INSERT): ``items`` are ``(resource, pid,
+    document, user_id, organisation_pid)``; call it in the same transaction."""
+    by, at = current_actor(), utcnow()
+    rows = [
+        {"at": at, "resource": resource, "pid": str(pid), "user_id": user_id, "organisation_pid": organisation_pid,
+         "operation": "create", "by": by, "changes": diff(None, document)}
+        for resource, pid, document, user_id, organisation_pid in items
+    ]
+    if rows:
+        db.session.execute(insert(AuditEntry.__table__), rows)
 
 
 def _stored_documents(session, model_cls, models):

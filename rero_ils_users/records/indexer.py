@@ -6,6 +6,7 @@ from flask import current_app
 from invenio_db import db
 from opensearchpy.exceptions import TransportError
 from opensearchpy.helpers import streaming_bulk
+from sqlalchemy import insert
 
 from .api import BaseRecord
 from .models import IndexQueue, utcnow
@@ -25,21 +26,42 @@ def enqueue(record, deleted=False):
     return row
 
 
-def _action(row):
-    cls = BaseRecord.registry[row.pid_type]
+def enqueue_many(resource, pids):
+    """Queue rows for new records written with bulk SQL (one INSERT); returns their ids."""
+    if not pids:
+        return []
+    table = IndexQueue.__table__
+    rows = [{"pid_type": resource, "pid": pid, "created": utcnow(), "attempts": 0} for pid in pids]
+    return [row_id for (row_id,) in db.session.execute(insert(table).returning(table.c.id), rows)]
+
+
+def _actions(rows):
+    """The bulk actions of queue rows (one per record): each record type's records and
+    what their documents embed read with one query each, not one per row."""
+    found = {}
+    for pid_type in {row.pid_type for row in rows}:
+        cls = BaseRecord.registry[pid_type]
+        pids = [row.pid for row in rows if row.pid_type == pid_type]
+        models = db.session.query(cls.model_cls).filter(cls.model_cls.pid.in_(pids), cls.model_cls.json.isnot(None))
+        records = [cls(model.json, model=model) for model in models]
+        for record, document in zip(records, cls.index_documents(records), strict=True):
+            found[(pid_type, record.pid)] = (record, document)
+    return [_action(row, found.get((row.pid_type, row.pid))) for row in rows]
+
+
+def _action(row, found):
     alias = current_search.alias(row.pid_type)
-    model = db.session.query(cls.model_cls).filter_by(pid=row.pid).one_or_none()
-    if model is None or model.json is None:
+    if found is None:
         version = row.version or 1
         return {"_op_type": "delete", "_index": alias, "_id": row.pid, "version": version, "version_type": "external_gte"}
-    record = cls(model.json, model=model)
+    record, document = found
     return {
         "_op_type": "index",
         "_index": alias,
         "_id": row.pid,
         "version": record.revision,
         "version_type": "external_gte",
-        "_source": record.index_document(),
+        "_source": document,
     }
 
 
@@ -113,7 +135,7 @@ def _run(rows, max_attempts):
     for row in rows:
         groups.setdefault((row.pid_type, row.pid), []).append(row)
     keys = list(groups)
-    actions = [_action(groups[key][-1]) for key in keys]
+    actions = _actions([groups[key][-1] for key in keys])
     results, retry_later = [], False
     try:
         # results come in the order of the actions (no retries inside the helper)

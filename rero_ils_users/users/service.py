@@ -103,8 +103,8 @@ class UserService:
         ``password_hash`` (the import, which checks and hashes passwords in bulk): the hash
         to store as it is, None for no usable password; the body's password is then ignored."""
         policy.require(identity, "ptrn-create")
-        stored, password, _ = _split(data)
-        errors = personal_data_errors(stored, clock.today())
+        stored, errors = self.load_new(data)
+        password = data.get("password")
         generated = None
         if password_hash is GENERATE and password is None:
             generated = password = generate_password()
@@ -123,6 +123,12 @@ class UserService:
         record = UserRecord.create(stored, user_id=account.id)
         uow.index(record)
         return record, generated
+
+    def load_new(self, data):
+        """``create``'s checks of a new person's personal data, without the password
+        (the bulk import checks and hashes passwords apart): ``(stored form, errors)``."""
+        stored, _, _ = _split(data)
+        return stored, personal_data_errors(stored, clock.today())
 
     def get(self, identity, user_id):
         record = self._get(user_id)

@@ -1,0 +1,155 @@
+"""The set-based path of the import (PostgreSQL): the new people of a batch written
+with one INSERT per table.
+
+A row goes this way when nothing the database holds or an earlier row of its batch
+names its username, email or barcodes: a new person with one patron record. It is
+checked by the services' own rules (``users.load_new``, ``patrons.load_new``, with
+the reference data read once per batch instead of once per row), then the batch's
+accounts, user records, patron records, barcodes, revisions, audit entries and
+index queue rows go in with one statement per table, in the batch's transaction.
+Every other row (a known person, a duplicate within the batch) goes through the
+services, row by row. The unique indexes still decide: a violation (a concurrent
+writer) fails the batch, which the importer then writes again row by row."""
+
+import uuid
+
+from invenio_db import db
+from sqlalchemy import func, insert
+
+from ..accounts.models import User, utcnow
+from ..errors import DomainError, FieldError
+from ..libraries.api import Library
+from ..organisations.api import Organisation
+from ..patron_types.api import PatronType
+from ..patrons.api import Patron, PatronBarcode
+from ..patrons.service import patrons
+from ..permissions import policy
+from ..records import audit, bulk, indexer
+from ..records.refs import load_ref
+from ..users.api import UserRecord
+from ..users.service import users
+from .rows import row_field
+
+
+class BatchReferences:
+    """The reference checks of ``load_patron`` (patrons.validation), answered from the
+    organisations, libraries and patron types read once (three queries)."""
+
+    def __init__(self):
+        self.organisations = {pid for (pid,) in db.session.query(Organisation.model_cls.pid).filter(Organisation.model_cls.json.isnot(None))}
+        self.libraries, self.types = {}, {}
+        for pid, org in db.session.query(Library.model_cls.pid, Library.model_cls.organisation_pid).filter(Library.model_cls.json.isnot(None)):
+            self.libraries.setdefault(org, set()).add(pid)
+        for pid, org in db.session.query(PatronType.model_cls.pid, PatronType.model_cls.organisation_pid).filter(PatronType.model_cls.json.isnot(None)):
+            self.types[pid] = org
+
+    def organisation_exists(self, pid):
+        return pid in self.organisations
+
+    def library_pids(self, organisation_pid):
+        return self.libraries.get(organisation_pid, set())
+
+    def patron_type_organisation(self, pid):
+        return self.types.get(pid)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) and value else None
+
+
+def _barcode_keys(record):
+    org = load_ref(record.get("organisation"), "organisations", "organisation")
+    barcodes = (record.get("patron") or {}).get("barcode") or []
+    if isinstance(org, FieldError) or not isinstance(barcodes, list):
+        return []
+    return [(org["pid"], b.strip()) for b in barcodes if isinstance(b, str)]
+
+
+def problems(exc):
+    """A service's refusal as the import's field errors (columns of the row)."""
+    return [FieldError(row_field(e.field), e.message) for e in (exc.errors or [FieldError(None, exc.message)])]
+
+
+class BulkWriter:
+    """``split`` a batch into new people and the rest; ``write`` the new people."""
+
+    def __init__(self, identity):
+        self.identity = identity
+
+    def split(self, batch):
+        """``(new, rest)``: the rows that can go the set-based way, and the others."""
+        names = {n for p in batch if (n := _lower(p.user.get("username")))}
+        emails = {e for p in batch if (e := _lower(p.user.get("email")))}
+        codes = {key for p in batch for key in _barcode_keys(p.record)}
+        taken_names = self._taken(func.lower(User.username), names)
+        taken_emails = self._taken(func.lower(User.email), emails)
+        taken_codes = set()
+        if codes:
+            query = db.session.query(PatronBarcode.organisation_pid, PatronBarcode.barcode)
+            taken_codes = {tuple(row) for row in query.filter(PatronBarcode.barcode.in_({b for _, b in codes}))} & codes
+        new, rest = [], []
+        for p in batch:
+            name, email, keys = _lower(p.user.get("username")), _lower(p.user.get("email")), _barcode_keys(p.record)
+            if (name and name in taken_names) or (email and email in taken_emails) or taken_codes.intersection(keys) or len(set(keys)) < len(keys):
+                rest.append(p)
+                continue
+            new.append(p)
+            taken_names.add(name)
+            taken_emails.add(email)
+            taken_codes.update(keys)
+        return new, rest
+
+    @staticmethod
+    def _taken(column, values):
+        if not values:
+            return set()
+        return {value for (value,) in db.session.query(column).filter(column.in_(values))}
+
+    def write(self, new):
+        """Check and insert the new people; ``(written rows, refused [(row, errors)], queue ids)``."""
+        if not new:
+            return [], [], []
+        policy.require(self.identity, "ptrn-create")
+        refs = BatchReferences()
+        user_ids = bulk.next_ids(User.__tablename__, len(new))
+        checked, refused = [], []
+        for p, user_id in zip(new, user_ids, strict=True):
+            stored, errors = users.load_new(p.user)
+            if errors:
+                refused.append((p, problems(DomainError(errors=errors))))
+                continue
+            try:
+                record = patrons.load_new(self.identity, {**p.record, "user_id": user_id}, stored, refs)
+            except DomainError as exc:
+                refused.append((p, problems(exc)))
+                continue
+            checked.append((p, user_id, stored, record))
+        return [p for p, *_ in checked], refused, self._insert(checked)
+
+    def _insert(self, checked):
+        if not checked:
+            return []
+        now = utcnow()
+        db.session.execute(insert(User.__table__), [
+            {"id": user_id, "username": stored["username"], "email": stored.get("email"), "password": p.stored_password,
+             "active": True, "fs_uniquifier": uuid.uuid4().hex, "created": now,
+             "steward_organisation_pid": record["organisation"]["pid"]}
+            for p, user_id, stored, record in checked
+        ])
+        user_docs = bulk.insert_records(UserRecord, [(str(user_id), stored, {"user_id": user_id}) for _, user_id, stored, _ in checked])
+        pids = bulk.mint_pids(Patron, len(checked))
+        patron_docs = bulk.insert_records(Patron, [
+            (pid, record, patrons.columns(record)) for pid, (_, _, _, record) in zip(pids, checked, strict=True)
+        ])
+        barcodes = [
+            {"organisation_pid": record["organisation"]["pid"], "barcode": barcode, "patron_pid": pid}
+            for pid, (_, _, _, record) in zip(pids, checked, strict=True)
+            for barcode in record.get("patron", {}).get("barcode", [])
+        ]
+        if barcodes:
+            db.session.execute(insert(PatronBarcode.__table__), barcodes)
+        audit.record_created(
+            [("users", doc["pid"], doc, user_id, None) for doc, (_, user_id, _, _) in zip(user_docs, checked, strict=True)]
+            + [("patrons", doc["pid"], doc, doc["user_id"], doc["organisation"]["pid"]) for doc in patron_docs]
+        )
+        return indexer.enqueue_many("users", [d["pid"] for d in user_docs]) + indexer.enqueue_many("patrons", pids)

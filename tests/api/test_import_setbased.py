@@ -1,0 +1,159 @@
+"""The import's set-based path (importing/bulk.py): new people written with one INSERT per
+table leave exactly what the services leave, refuse exactly what they refuse, and a
+concurrent writer still only sends the batch row by row (issue 12)."""
+
+import json
+
+import pytest
+from invenio_db import db
+from sqlalchemy import text
+from sqlalchemy_continuum import version_class
+
+from rero_ils_users.accounts.models import User
+from rero_ils_users.importing import batches, bulk, report
+from rero_ils_users.patrons.api import Patron, PatronBarcode
+from rero_ils_users.records.audit import AuditEntry
+from rero_ils_users.records.models import IndexQueue
+from rero_ils_users.records.search import current_search
+from rero_ils_users.users.api import UserRecord
+from tests.helpers import make_library, make_org, make_patron_type
+
+
+@pytest.fixture()
+def network(app):
+    org = make_org(code="hills")
+    make_library(org, code="HILLS-MAIN")
+    make_library(org, code="HILLS-EAST")
+    make_patron_type(org, name="Adult")
+    make_patron_type(org, name="Child")
+    other = make_org(code="vale")
+    make_library(other, code="VALE-MAIN")
+    make_patron_type(other, name="Adult")
+    return org
+
+
+def rows(prefix):
+    """People of every shape the import knows, and rows each path must refuse alike."""
+    base = {
+        "first_name": "Zoë", "last_name": "Keller", "birth_date": "1980-04-01", "organisation": "hills",
+        "patron_type": "Adult", "expiration_date": "2030-12-31", "communication_language": "fre",
+    }
+
+    def person(n, **fields):
+        row = {**base, "username": f"{prefix}{n}", "email": f"{prefix}{n}@example.org", "barcode": f"{prefix.upper()}CARD{n:04}"}
+        row.update(fields)
+        return {k: v for k, v in row.items() if v is not None}
+
+    return [
+        person(1, city="Sion", street="Rue du Rhône 1", postal_code="1950", country="ch", mobile_phone="+41791234567"),
+        person(2, email=None),  # notices by post
+        person(3, barcode=[f"{prefix.upper()}CARD0003", f"{prefix.upper()}CARD0003B"], keep_history=True, local_codes=["A1"]),
+        person(4, blocked=True, blocked_note="Lost card", public_note="Welcome", staff_note="Call first"),
+        person(5, roles=["patron", "pro_circulation_manager"], libraries=["HILLS-EAST"]),
+        person(6, roles=["pro_read_only"], libraries=["HILLS-MAIN"], barcode=None, patron_type=None),
+        person(7, organisation="vale", patron_type="Adult", second_address={"street": "Via Roma 2", "city": "Lugano"}),
+        person(8, patron_type="Child", birth_date="2015-06-01", email=None, additional_communication_email=f"{prefix}parent@example.org"),
+        person(9, birth_date="1990-02-30"),  # refused: not a real date
+        person(10, patron_type="Nobody"),  # refused: no such patron type
+        person(11, roles=["pro_circulation_manager"], barcode=None, patron_type=None),  # refused: no library
+        person(12, blocked=True),  # refused: blocked without a note
+        person(13, email="not-an-email"),  # refused: email syntax
+        person(14, email=None, communication_channel="email"),  # refused: the email channel without an email
+        person(15, country="zz"),  # refused: unknown country
+    ]
+
+
+def run(rows_, set_based, batch=50):
+    summary = report.Summary()
+    importer = batches.Importer(summary, batch=batch)
+    if not set_based:
+        importer.bulk = None  # every row through the services
+    importer.run(iter(rows_))
+    return summary
+
+
+def state(prefix):
+    """What the import left for the people of ``prefix``, with ids, pids and times left out."""
+
+    def plain(value):
+        text_ = json.dumps(value, sort_keys=True, default=str)
+        return json.loads(text_.replace(prefix, "P-").replace(prefix.upper(), "P-"))
+
+    people = {}
+    user_versions, patron_versions = version_class(UserRecord.model_cls), version_class(Patron.model_cls)
+    for account in User.query.filter(User.username.like(f"{prefix}%")):
+        user = UserRecord.get_by_user_id(account.id)
+        records = Patron.of_user(account.id)
+        pids = [r.pid for r in records]
+        audit = [
+            (e.resource, e.operation, e.by, {k: v for k, v in e.changes.items() if k != "user_id"}, e.organisation_pid)
+            for e in AuditEntry.query.filter(AuditEntry.user_id == account.id).order_by(AuditEntry.resource)
+        ]
+        versions = [(v.operation_type, v.version_id) for v in db.session.query(user_versions).filter_by(pid=user.pid)]
+        versions += [(v.operation_type, v.version_id) for v in db.session.query(patron_versions).filter(patron_versions.pid.in_(pids))]
+        barcodes = sorted((b.organisation_pid, b.barcode) for b in PatronBarcode.query.filter(PatronBarcode.patron_pid.in_(pids)))
+        documents = []
+        for resource, pid in [("users", user.pid), *(("patrons", p) for p in pids)]:
+            doc = current_search.client.get(index=current_search.alias(resource), id=pid)
+            source = {k: v for k, v in doc["_source"].items() if k not in ("_created", "_updated", "pid", "user_id")}
+            source.get("user", {}).pop("pid", None)
+            documents.append((resource, doc["_version"], source))
+        people[account.username] = plain({
+            "account": [account.email, account.password, account.active, account.steward_organisation_pid, account.expired_at],
+            "user": {k: v for k, v in user.items() if k != "pid"},
+            "revision": user.revision,
+            "records": [
+                ({k: v for k, v in r.items() if k not in ("pid", "user_id")}, r.revision, r.model.organisation_pid, r.model.professional)
+                for r in records
+            ],
+            "barcodes": barcodes, "audit": audit, "versions": sorted(versions), "documents": documents,
+        })
+    return people
+
+
+def test_the_set_based_path_leaves_what_the_services_leave(app, network):
+    with_bulk = run(rows("a-"), set_based=True)
+    with_services = run(rows("b-"), set_based=False)
+    assert (with_bulk.created, with_bulk.rejected) == (8, 7)
+    assert (with_services.created, with_services.rejected) == (8, 7)
+    assert with_bulk.problems == with_services.problems, "the same rows refused, for the same fields and words"
+    current_search.refresh()
+    assert db.session.query(IndexQueue).count() == 0, "everything written was indexed"
+    bulk_state, service_state = state("a-"), state("b-")
+    assert len(bulk_state) == 8
+    assert {k.replace("a-", "P-"): v for k, v in bulk_state.items()} == {k.replace("b-", "P-"): v for k, v in service_state.items()}
+
+
+def test_known_people_and_duplicates_of_the_batch_go_through_the_services(app, network):
+    assert run(rows("k-")[:3], set_based=True).created == 3
+    again = [*rows("k-")[:8]]  # 3 known (unchanged), 5 new
+    again.append({**again[3], "username": "k-4-twin", "barcode": "K-CARD-TWIN"})  # same email as row 4 of this batch
+    again.append({**again[4], "username": "k-5-other", "email": "k-5-other@example.org"})  # row 5's barcode
+    summary = run(again, set_based=True)
+    assert (summary.created, summary.updated, summary.unchanged) == (5, 1, 3), summary.lines(False)
+    assert [(n, field) for n, field, _ in summary.problems] == [(10, "barcode")]
+    assert User.query.filter(User.username.like("k-%")).count() == 8
+    twin = User.query.filter_by(email="k-4@example.org").one()
+    assert twin.username == "k-4-twin", "row 9 matched the person row 4 created, by email, and renamed them"
+
+
+def test_a_concurrent_writer_sends_the_batch_row_by_row(app, network, monkeypatch):
+    """Between the batch's lookup and its INSERT another session takes a username: the
+    unique index refuses the INSERT, the batch is written again row by row, and only
+    that row is refused."""
+    split = bulk.BulkWriter.split
+
+    def split_then_someone_registers(self, batch):
+        found = split(self, batch)
+        with db.engine.begin() as other:
+            other.execute(
+                text("INSERT INTO accounts_user (username, active, fs_uniquifier, created) VALUES ('c-2', true, 'race-c-2', now())")
+            )
+        return found
+
+    monkeypatch.setattr(bulk.BulkWriter, "split", split_then_someone_registers)
+    summary = run(rows("c-")[:4], set_based=True)
+    assert summary.created == 3 and summary.rejected == 1
+    assert [(n, field) for n, field, _ in summary.problems] == [(2, "username")]
+    assert sorted(u.username for u in User.query.filter(User.username.like("c-%"))) == ["c-1", "c-2", "c-3", "c-4"]
+    assert UserRecord.model_cls.query.count() == 3 and Patron.model_cls.query.count() == 3, "no half person"
