@@ -128,7 +128,7 @@ class Importer:
         self.lookups = Lookups()
         self.uow = ImportUnitOfWork()
         # the set-based path needs PostgreSQL's sequences; the quick local run (SQLite) writes row by row
-        self.bulk = bulk.BulkWriter(self.identity) if db.engine.dialect.name == "postgresql" else None
+        self.bulk = bulk.BulkWriter(self.identity, self.lookups) if db.engine.dialect.name == "postgresql" else None
 
     def run(self, rows, progress=None):
         hasher = Hasher()

@@ -4,7 +4,7 @@ with one INSERT per table.
 A row goes this way when nothing the database holds or an earlier row of its batch
 names its username, email or barcodes: a new person with one patron record. It is
 checked by the services' own rules (``users.load_new``, ``patrons.load_new``, with
-the reference data read once per batch instead of once per row), then the batch's
+the reference data the import read at its start instead of once per row), then the batch's
 accounts, user records, patron records, barcodes, revisions, audit entries and
 index queue rows go in with one statement per table, in the batch's transaction.
 Every other row (a known person, a duplicate within the batch) goes through the
@@ -18,9 +18,6 @@ from sqlalchemy import func, insert
 
 from ..accounts.models import User, utcnow
 from ..errors import DomainError, FieldError
-from ..libraries.api import Library
-from ..organisations.api import Organisation
-from ..patron_types.api import PatronType
 from ..patrons.api import Patron, PatronBarcode
 from ..patrons.service import patrons
 from ..permissions import policy
@@ -31,17 +28,14 @@ from ..users.service import users
 from .rows import row_field
 
 
-class BatchReferences:
+class ImportReferences:
     """The reference checks of ``load_patron`` (patrons.validation), answered from the
-    organisations, libraries and patron types read once (three queries)."""
+    organisations, libraries and patron types the import read once (``rows.Lookups``)."""
 
-    def __init__(self):
-        self.organisations = {pid for (pid,) in db.session.query(Organisation.model_cls.pid).filter(Organisation.model_cls.json.isnot(None))}
-        self.libraries, self.types = {}, {}
-        for pid, org in db.session.query(Library.model_cls.pid, Library.model_cls.organisation_pid).filter(Library.model_cls.json.isnot(None)):
-            self.libraries.setdefault(org, set()).add(pid)
-        for pid, org in db.session.query(PatronType.model_cls.pid, PatronType.model_cls.organisation_pid).filter(PatronType.model_cls.json.isnot(None)):
-            self.types[pid] = org
+    def __init__(self, lookups):
+        self.organisations = set(lookups.org_pids)
+        self.libraries = {org: set(by_code.values()) for org, by_code in lookups.libraries.items()}
+        self.types = {pid: org for org, types in lookups.types.items() for pid, _ in types}
 
     def organisation_exists(self, pid):
         return pid in self.organisations
@@ -73,8 +67,8 @@ def problems(exc):
 class BulkWriter:
     """``split`` a batch into new people and the rest; ``write`` the new people."""
 
-    def __init__(self, identity):
-        self.identity = identity
+    def __init__(self, identity, lookups):
+        self.identity, self.refs = identity, ImportReferences(lookups)
 
     def split(self, batch):
         """``(new, rest)``: the rows that can go the set-based way, and the others."""
@@ -110,7 +104,6 @@ class BulkWriter:
         if not new:
             return [], [], []
         policy.require(self.identity, "ptrn-create")
-        refs = BatchReferences()
         user_ids = bulk.next_ids(User.__tablename__, len(new))
         checked, refused = [], []
         for p, user_id in zip(new, user_ids, strict=True):
@@ -119,7 +112,7 @@ class BulkWriter:
                 refused.append((p, problems(DomainError(errors=errors))))
                 continue
             try:
-                record = patrons.load_new(self.identity, {**p.record, "user_id": user_id}, stored, refs)
+                record = patrons.load_new(self.identity, {**p.record, "user_id": user_id}, stored, self.refs)
             except DomainError as exc:
                 refused.append((p, problems(exc)))
                 continue

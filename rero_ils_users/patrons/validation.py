@@ -59,7 +59,7 @@ def load_patron(data, record=None, registrable=None, refs=STORED, user=None):
     ``registrable(user_id, organisation_pid) -> bool`` (new records): may the caller
     register this person there? A person they may not is "No such user.", exactly
     as an unknown one. ``refs`` answers the reference checks (the bulk import gives
-    one read once per batch); ``user``: the person's personal data when they are
+    one read once); ``user``: the person's personal data when they are
     written in the same batch (not yet readable), instead of looking them up."""
     stored = _strip(data)
     errors = schemas.field_errors(Patron.schema, stored)

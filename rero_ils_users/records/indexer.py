@@ -46,11 +46,11 @@ def _actions(rows):
         records = [cls(model.json, model=model) for model in models]
         for record, document in zip(records, cls.index_documents(records), strict=True):
             found[(pid_type, record.pid)] = (record, document)
-    return [_action(row, found.get((row.pid_type, row.pid))) for row in rows]
+    aliases = {pid_type: current_search.alias(pid_type) for pid_type in {row.pid_type for row in rows}}
+    return [_action(row, aliases[row.pid_type], found.get((row.pid_type, row.pid))) for row in rows]
 
 
-def _action(row, found):
-    alias = current_search.alias(row.pid_type)
+def _action(row, alias, found):
     if found is None:
         version = row.version or 1
         return {"_op_type": "delete", "_index": alias, "_id": row.pid, "version": version, "version_type": "external_gte"}

@@ -5,8 +5,7 @@
 For each size, in one run on this machine: a fresh database and index prefix of
 its own (default ``rero_ils_users_bench`` and ``bench-``, never the test ones),
 two organisations with their libraries and patron types, N generated people
-(scripts/bench/people.py) written as JSON Lines (or a JSON list when the import
-does not read JSON Lines yet), then
+(scripts/bench/people.py) written as JSON Lines (``--format json``: one JSON list), then
 
 - ``rero-ils-users import FILE`` as a subprocess: people/s (wall clock, start of
   the process to its exit, indexing included) and its peak RSS (``os.wait4``);
@@ -47,7 +46,7 @@ def arguments(argv):
     parser.add_argument("--database", default="postgresql+psycopg2://rero:rero@127.0.0.1:5432/rero_ils_users_bench")
     parser.add_argument("--prefix", default="bench-", help="index prefix of the benchmark")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="Redis URL for the app's settings")
-    parser.add_argument("--format", choices=("auto", "jsonl", "json"), default="auto", help="import file format")
+    parser.add_argument("--format", choices=("jsonl", "json"), default="jsonl", help="import file format")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"))
     parser.add_argument("--keep", action="store_true", help="keep the database and indexes of the last size")
     args = parser.parse_args(argv)
@@ -115,14 +114,6 @@ def write_rows(path, count, as_list):
 
 def command():
     return [str(Path(sys.executable).with_name("rero-ils-users"))]
-
-
-def reads_json_lines(workdir):
-    """Does this import read JSON Lines? (a one-row file: read and rejected, or unreadable)"""
-    probe = workdir / "probe.jsonl"
-    probe.write_text('{"bench_probe": 1}\n', encoding="utf-8")
-    result = subprocess.run([*command(), "import", str(probe)], capture_output=True, text=True, timeout=300)
-    return bool(SUMMARY.search(result.stdout + result.stderr))
 
 
 def run_import(path, log):
@@ -238,7 +229,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         workdir = Path(tmp)
-        as_list = args.format == "json" or (args.format == "auto" and not reads_json_lines(workdir))
+        as_list = args.format == "json"
         report = {
             "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
