@@ -28,18 +28,11 @@ from ..records.refs import load_ref
 from ..records.uow import UnitOfWork
 from ..users.api import UserRecord
 from ..users.service import KEEP, users
-from . import bulk
+from . import bulk, matching
 from .passwords import PLAIN, Hasher, RowPassword, classify
 from .readers import BadRow
 from .report import CREATED, UNCHANGED, UPDATED
 from .rows import Lookups, to_service_data
-
-# the personal data a matched row must agree with, per the column it was matched on
-SAME_PERSON = {
-    "username": ("first_name", "last_name", "birth_date", "email"),
-    "email": ("first_name", "last_name", "birth_date"),
-}
-NOT_STORED = ("pid", "$schema")
 
 
 @dataclass
@@ -92,14 +85,6 @@ def find_account(user):
             if account is not None:
                 return column, account
     return None, None
-
-
-def _casefold(value):
-    return str(value).casefold()
-
-
-def _plain(record):
-    return {k: v for k, v in record.items() if k not in NOT_STORED}
 
 
 def _problems(exc):
@@ -197,10 +182,11 @@ class Importer:
         again, row by row."""
         new, rest = self.bulk.split(batch) if self.bulk else ([], batch)
         self._hash(batch, hasher, new)
+        same, rest = self.bulk.unchanged(rest) if self.bulk else ([], rest)
         savepoint = db.session.begin_nested()
         try:
             written, refused, queued = self.bulk.write(new) if new else ([], [], [])
-            outcomes = [CREATED] * len(written)
+            outcomes = [CREATED] * len(written) + [UNCHANGED] * len(same)
             for p in rest:
                 outcome, problems = self.write_in_savepoint(p)
                 if problems:
@@ -271,9 +257,7 @@ class Importer:
             known = UserRecord.get_by_user_id(account.id)
         except NotFound:
             raise ValidationError.on(column, f"This {column} belongs to an account without personal data.") from None
-        differs = [f for f in SAME_PERSON[column] if f in p.user and _casefold(p.user[f]) != _casefold(known.get(f, ""))]
-        if differs:
-            raise ValidationError.on(column, f"This {column} belongs to someone else ({', '.join(differs)} differ).")
+        matching.check_same_person(column, known, p.user)
         changed = self._update_user(account, known, p)
         organisation_pid = load_ref(p.record.get("organisation"), "organisations", "organisation")["pid"]
         record = next((r for r in Patron.of_user(account.id) if r.organisation_pid == organisation_pid), None)
@@ -281,7 +265,7 @@ class Importer:
         if record is None:
             patrons.create(self.identity, data, uow=self.uow)
             return CREATED
-        if patrons.load(self.identity, data, record) != _plain(record):
+        if patrons.load(self.identity, data, record) != matching.plain(record):
             patrons.update(self.identity, record.pid, data, uow=self.uow)
             changed = True
         return UPDATED if changed else UNCHANGED
@@ -289,13 +273,9 @@ class Importer:
     def _update_user(self, account, known, p):
         """Apply the row's personal data (fields it lacks are kept); a password only to
         someone who has none. True when something changed."""
-        current = _plain(known)
-        merged = {**current, **p.user}
-        for name in ("username", "email"):  # the account's spelling when only the case differs
-            if isinstance(merged.get(name), str) and _casefold(merged[name]) == _casefold(current.get(name, "")):
-                merged[name] = current[name]
-        new_password = account.password is None and p.stored_password is not None
-        if merged == current and not new_password:
+        merged = matching.merged_personal_data(known, p.user)
+        new_password = matching.gets_a_password(account, p.stored_password)
+        if merged == matching.plain(known) and not new_password:
             return False
         users.update(self.identity, account.id, merged, uow=self.uow, password_hash=p.stored_password if new_password else KEEP)
         return True

@@ -21,7 +21,7 @@ from ..users.api import UserRecord
 from ..users.service import users
 from . import search, signals
 from .api import Patron, PatronBarcode
-from .validation import load_patron
+from .validation import STORED, load_patron
 
 _SAME_ORG = ("user_id", "This person already has a patron record in this organisation.")
 _ONE_PRO = ("roles", "This person already has a professional record in another organisation.")
@@ -66,11 +66,12 @@ class PatronService(RecordService):
     def target(self, record):
         return target(record)
 
-    def load(self, identity, data, record=None):
+    def load(self, identity, data, record=None, refs=STORED, user=None):
+        """``refs``, ``user``: see ``load_patron`` (the import's check of a re-run)."""
         data = dict(data)
         token = data.pop("registration_token", None)
         if record is not None:
-            return load_patron(data, record)
+            return load_patron(data, record, refs=refs, user=user)
 
         def registrable(user_id, organisation_pid):
             # an invalid organisation is judged as the caller's own (the only one they may register in)
