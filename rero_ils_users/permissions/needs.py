@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from flask_principal import ActionNeed, Identity, Need, RoleNeed, UserNeed
+from sqlalchemy import literal
 
 from . import matrix
 from .models import UserDeny
@@ -114,10 +115,23 @@ ANONYMOUS = Person()
 _providers = {}
 
 
-def register_record_provider(records_of, organisation_libraries):
-    """``records_of(user_id) -> [RecordRoles]``; ``organisation_libraries(org_pid) -> set``."""
+def register_record_provider(records_of, organisation_libraries, records_stamp=None, libraries_stamp=None):
+    """``records_of(user_id) -> [RecordRoles]``; ``organisation_libraries(org_pid) -> set``;
+    ``records_stamp(user_id column)`` and ``libraries_stamp(org_pid parameter)``: SQL scalar
+    subqueries that change whenever what the first two return changes (``stamp_parts``)."""
     _providers["records"] = records_of
     _providers["libraries"] = organisation_libraries
+    if records_stamp is not None:
+        _providers["records_stamp"] = records_stamp
+        _providers["libraries_stamp"] = libraries_stamp
+
+
+def stamp_parts(user_id, organisation_pid):
+    """``(records, libraries)``: SQL expressions that change whenever ``records_of(user_id)``
+    or ``organisation_libraries(organisation_pid)`` would (``accounts.caller``'s stamp)."""
+    if "records_stamp" not in _providers:
+        return literal(None), literal(None)
+    return _providers["records_stamp"](user_id), _providers["libraries_stamp"](organisation_pid)
 
 
 def records_of(user_id):
@@ -147,19 +161,22 @@ def load_person(user_id, account_roles=(), token_only=False):
     )
 
 
+def needs_of(person):
+    """The Flask-Principal needs of ``person`` under the current matrix."""
+    result = {RoleNeed(role) for role in person.roles}
+    if person.user_id is not None:
+        result.add(UserNeed(person.user_id))
+    result |= {ActionNeed(action) for action in matrix.actions_of(person.roles) - person.home_denied}
+    if person.organisation_pid:
+        result.add(OrganisationNeed(person.organisation_pid))
+    result |= {LibraryNeed(library) for library in person.library_pids}
+    return result
+
+
 def provide(identity, person):
     """Attach ``person`` and its needs to a Flask-Principal identity."""
     identity.person = person
-    if person.user_id is not None:
-        identity.provides.add(UserNeed(person.user_id))
-    for role in person.roles:
-        identity.provides.add(RoleNeed(role))
-    for action in matrix.actions_of(person.roles) - person.home_denied:
-        identity.provides.add(ActionNeed(action))
-    if person.organisation_pid:
-        identity.provides.add(OrganisationNeed(person.organisation_pid))
-    for library in person.library_pids:
-        identity.provides.add(LibraryNeed(library))
+    identity.provides |= needs_of(person)
     return identity
 
 
