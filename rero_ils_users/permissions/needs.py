@@ -139,12 +139,13 @@ def records_of(user_id):
     return tuple(_providers["records"](user_id)) if "records" in _providers else ()
 
 
-def load_person(user_id, account_roles=(), token_only=False):
+def load_person(user_id, account_roles=(), token_only=False, denies=None):
+    """``denies``: the person's ``UserDeny`` rows when the caller read them already."""
     records = records_of(user_id)
     person = Person(user_id=user_id, account_roles=frozenset(account_roles), records=records, token_only=token_only)
     org = person.organisation_pid
     denied, org_denies = set(), set()
-    for deny in UserDeny.query.filter_by(user_id=user_id):
+    for deny in UserDeny.query.filter_by(user_id=user_id) if denies is None else denies:
         if deny.organisation_pid:
             org_denies.add((deny.action, deny.organisation_pid))
         else:

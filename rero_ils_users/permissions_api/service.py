@@ -87,13 +87,15 @@ def explain(identity, person):
 
     ``identity`` is the caller, already allowed to see ``person`` (see ``explain_patron``).
     """
+    user_id = person.user_id if isinstance(person, Person) else person
+    rows = UserDeny.query.filter_by(user_id=user_id).all() if user_id is not None else []
     if not isinstance(person, Person):
-        person = person_by_user_id(person)
+        person = load_person(user_id, _account(user_id).role_names, denies=rows)  # the denies read once
     theirs = identity_of(person)
     grants = _matrix.grants()
     denies = {}
     if person.user_id is not None:
-        for deny in UserDeny.query.filter_by(user_id=person.user_id):
+        for deny in rows:
             denies.setdefault(deny.action, []).append(
                 {"by": deny.by_user_id, "at": clock.iso(deny.created), "organisation": deny.organisation_pid or None}
             )

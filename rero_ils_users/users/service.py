@@ -181,7 +181,8 @@ class UserService:
         signals.user_erased.send(current_app._get_current_object(), user_id=user_id, uow=uow)
 
     def lookup(self, identity, q):
-        """The "already registered?" lookup: exact, case-insensitive, from the database."""
+        """The "already registered?" lookup: exact, case-insensitive, from the database:
+        the person's ``policy.Subject``, or None."""
         policy.require(identity, "ptrn-create")
         q = (q or "").strip()
         if not q:
@@ -191,21 +192,22 @@ class UserService:
             accounts = self._find(kind, value.strip())
         else:
             accounts = self._find("email", q) or self._find("username", q)
-        if not accounts or not policy.found_by_lookup(self.subject(accounts[0].id)):
+        if not accounts:
             return None
-        return accounts[0]
+        subject = self.subject(accounts[0].id)
+        return subject if policy.found_by_lookup(subject) else None
 
     def registration_lookup(self, identity, q):
         """``GET /api/users/?q=``: 0 or 1 envelope, with the person's patron records."""
-        account = self.lookup(identity, q)
-        if account is None:
+        subject = self.lookup(identity, q)
+        if subject is None:
             return []
         patrons = [
             {"pid": r.pid, "organisation": {"pid": r.organisation_pid}, "roles": sorted(r.roles)}
-            for r in records_of(account.id)
+            for r in subject.records
         ]
-        extra = {"patrons": patrons, "registration_token": self.registration_token(identity, account.id)}
-        return [self.envelope(UserRecord.get_by_user_id(account.id), extra)]
+        extra = {"patrons": patrons, "registration_token": self.registration_token(identity, subject.user_id)}
+        return [self.envelope(UserRecord.get_by_user_id(subject.user_id), extra)]
 
     # --- helpers -------------------------------------------------------------------
     def _find(self, column, value):
