@@ -21,18 +21,24 @@ def plot(report, path, title):
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
-    figure, axes = pyplot.subplots(figsize=(9, 5.5))
+    figure, axes = pyplot.subplots(figsize=(11, 5.5))
     for name, points in series(report).items():
         points.sort()
         axes.plot([n for n, _ in points], [p for _, p in points], marker="o", label=name)
     axes.set_xscale("log")
+    axes.set_yscale("log")
+    for axis in (axes.xaxis, axes.yaxis):
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_formatter(NullFormatter())
+    axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+    axes.set_xticks(sorted({n for points in series(report).values() for n, _ in points}))
     axes.set_xlabel("people loaded (N)")
-    axes.set_ylabel("p50 (ms)")
-    axes.set_ylim(bottom=0)
+    axes.set_ylabel("p50 (ms, log scale)")
     axes.set_title(title, fontsize=9)
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=7, loc="upper left")
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot.close(figure)

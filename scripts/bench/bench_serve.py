@@ -185,6 +185,21 @@ def captured_bodies(app, token, urls):
         ext.search = original
 
 
+def explained(app, user_id, count):
+    """The one-person explanation of all actions (``permissions_api.service.explain``), in
+    this process, no HTTP: the goal of issue 13 is 2 ms."""
+    from invenio_db import db
+
+    from rero_ils_users.permissions.needs import system_identity
+    from rero_ils_users.permissions_api.service import explain
+
+    with app.app_context():
+        try:
+            return timed(lambda: explain(system_identity(), user_id), count)
+        finally:
+            db.session.remove()
+
+
 def measure(app, args, data, token, workdir):
     import psycopg2
 
@@ -256,6 +271,8 @@ def measure(app, args, data, token, workdir):
             etag["If-Match"] = http(session, "PUT", f"{service_url}/api/users/{user_id}", json=current,
                                     headers=etag)().headers["ETag"]
         results["PUT /api/users/<id> (If-Match)"] = {"service": timed(write, count, warmup=5)}
+
+        results["explain one person (in-process)"] = {"service": explained(app, user_id, count)}
 
         for entry in results.values():
             limit = entry.get("limit") or ({"p50": round(entry["raw"]["p50"] + bare_http["p50"], 3),
