@@ -225,3 +225,39 @@ def test_a_new_day_rebuilds_the_identity(app, client):
         with Statements() as sql:
             assert client.get("/api/", headers=bearer(token)).status_code == 200
         assert len(sql.seen) > 1, sql.seen  # rebuilt: records, denies, libraries read again
+
+
+# --- several processes: gunicorn as in production ---------------------------------------------
+def test_changes_act_at_once_in_every_gunicorn_worker(app):
+    """Each worker caches identities of its own: a revoked token and a per-user deny
+    made in another process are refused by both workers at their next request."""
+    import os
+    import signal
+    import subprocess
+
+    import requests
+
+    from tests.api.test_run_server import COMMAND, free_port, wait_for
+
+    desk = make_desk()
+    token, admin = token_of(desk.librarian), token_of(make_account("admin"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([COMMAND, "run", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(f"{url}/api/")
+        get = lambda path, who=token: requests.get(f"{url}{path}", headers=bearer(who), timeout=30)  # noqa: E731
+        # gunicorn's sync workers close each connection: the requests spread over both
+        assert {get("/api/patrons/?q=*").status_code for _ in range(30)} == {200}
+        res = requests.put(f"{url}/api/permissions/users/{desk.librarian}/actions/ptrn-search", headers=bearer(admin), timeout=30)
+        assert res.status_code in (200, 201), res.text
+        assert {get("/api/patrons/?q=*").status_code for _ in range(30)} == {403}
+        assert {get("/api/").status_code for _ in range(10)} == {200}
+        tokens.revoke(db.session.get(User, desk.librarian), name="cache")
+        db.session.commit()
+        assert {get("/api/").status_code for _ in range(30)} == {401}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert output.count("Booting worker") == 2, output
