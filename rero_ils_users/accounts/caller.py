@@ -38,7 +38,7 @@ from .models import ApiToken, Role, User, user_roles
 
 CACHE_SIZE = 10_000  # callers remembered per process (least recently used dropped)
 REQUEST_KEY = "rero_caller"  # g: (cache key, stamp) of this request's caller
-TOKEN, SESSION = "token", "session"
+TOKEN, SESSION, USER = "token", "session", "user"
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,10 @@ def _statement(kind):
             .select_from(users.join(token, token.c.user_id == users.c.id))
             .where(token.c.token_hash == bindparam("key"), token.c.revoked_at.is_(None))
         )
-    else:
+    elif kind == SESSION:
         statement = select(*columns).where(users.c.fs_uniquifier == bindparam("key"))
+    else:
+        statement = select(*columns).where(users.c.id == bindparam("key"))
     _Cache.statements[kind] = statement
     return statement
 
@@ -150,15 +152,16 @@ def _account(row):
     return db.session.merge(user, load=False)
 
 
-def _load(kind, key):
+def _read(kind, key):
+    """``(row, stamp)`` of the caller's one query, or ``(None, None)``: no such account."""
     cached = _Cache.get((kind, key))
     organisation = None
     if cached is not None and PRO_FULL in cached.person.pro_roles:
         organisation = cached.person.organisation_pid
     row = db.session.execute(_statement(kind), {"key": key, "organisation": organisation}).one_or_none()
-    if row is None or not row.active:
+    if row is None:
         _Cache.drop((kind, key))
-        return None
+        return None, None
     matrix.note_version(row.stamp_matrix or 0)
     stamp = (
         tuple(getattr(row, c.key) for c in User.__table__.c),
@@ -170,8 +173,40 @@ def _load(kind, key):
         row.stamp_matrix,
         clock.today(),
     )
+    return row, stamp
+
+
+def _load(kind, key):
+    row, stamp = _read(kind, key)
+    if row is None or not row.active:
+        _Cache.drop((kind, key))
+        return None
     setattr(g, REQUEST_KEY, ((kind, key), stamp, row.id))
     return _account(row)
+
+
+def _entry(key, stamp, user_id, role_names, token_only):
+    entry = _Cache.get(key) if key is not None else None
+    if entry is None or entry.stamp != stamp or entry.token_only != token_only:
+        # the stamp was read before any of this: a change in between changes the next stamp
+        person = needs.load_person(user_id, role_names, token_only=token_only)
+        entry = Entry(stamp=stamp, token_only=token_only, person=person, provides=frozenset(needs.needs_of(person)))
+        if key is not None:
+            _Cache.put(key, entry)
+    return entry
+
+
+def person_of_user(user_id):
+    """The ``needs.Person`` of any account (active or not) by id, or None: no such
+    account. Cached behind the same stamp (the explanation of what someone may do)."""
+    if not _supported():
+        account = db.session.get(User, user_id)
+        return needs.load_person(user_id, account.role_names) if account is not None else None
+    row, stamp = _read(USER, user_id)
+    if row is None:
+        return None
+    names = {name for _, name, _, _ in row.stamp_roles or ()}
+    return _entry((USER, user_id), stamp, user_id, names, False).person
 
 
 def by_token(token):
@@ -200,13 +235,7 @@ def provide(identity, user, token_only):
     key, stamp, user_id = g.get(REQUEST_KEY) or (None, None, None)
     if user_id != user.id:
         key = None
-    entry = _Cache.get(key) if key is not None else None
-    if entry is None or entry.stamp != stamp or entry.token_only != token_only:
-        # the stamp was read before any of this: a change in between changes the next stamp
-        person = needs.load_person(user.id, user.role_names, token_only=token_only)
-        entry = Entry(stamp=stamp, token_only=token_only, person=person, provides=frozenset(needs.needs_of(person)))
-        if key is not None:
-            _Cache.put(key, entry)
+    entry = _entry(key, stamp, user.id, user.role_names, token_only)
     identity.person = entry.person
     identity.provides |= entry.provides
     return identity

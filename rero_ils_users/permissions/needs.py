@@ -2,7 +2,7 @@
 Flask-Principal needs derived from it when the identity loads."""
 
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from flask_principal import ActionNeed, Identity, Need, RoleNeed, UserNeed
 from sqlalchemy import literal
@@ -28,7 +28,8 @@ class RecordRoles:
 
 @dataclass(frozen=True)
 class Person:
-    """Everything the policy knows of the caller."""
+    """Everything the policy knows of the caller (immutable: what is derived from the
+    fields is computed once, ``cached_property``)."""
 
     user_id: int | None = None
     account_roles: frozenset = frozenset()
@@ -42,33 +43,33 @@ class Person:
     def authenticated(self):
         return self.user_id is not None
 
-    @property
+    @cached_property
     def system_roles(self):
         if not self.authenticated or DOCUMENT_IMPORTER in self.account_roles:
             return frozenset({ANY_USER})
         return frozenset({ANY_USER, AUTHENTICATED_USER})
 
-    @property
+    @cached_property
     def pro_record(self):
         return next((r for r in self.records if is_professional(r.roles)), None)
 
-    @property
+    @cached_property
     def record_roles(self):
         roles = set()
         for record in self.records:
             roles |= record.roles
         return frozenset(roles)
 
-    @property
+    @cached_property
     def roles(self):
         return self.system_roles | self.account_roles | self.record_roles
 
-    @property
+    @cached_property
     def organisation_pid(self):
         pro = self.pro_record
         return pro.organisation_pid if pro else None
 
-    @property
+    @cached_property
     def library_pids(self):
         pro = self.pro_record
         if pro is None:
@@ -77,7 +78,7 @@ class Person:
             return self.organisation_libraries | pro.library_pids
         return pro.library_pids
 
-    @property
+    @cached_property
     def pro_roles(self):
         pro = self.pro_record
         return pro.roles if pro else frozenset()
@@ -89,7 +90,7 @@ class Person:
         """The actions denied to the person when acting in ``organisation_pid``."""
         return self.denied | {action for action, org in self.org_denies if org == organisation_pid}
 
-    @property
+    @cached_property
     def home_denied(self):
         """Denied in the person's own context: their professional organisation when they
         have one, else the union of their records (denied only where denied in all)."""
@@ -139,13 +140,12 @@ def records_of(user_id):
     return tuple(_providers["records"](user_id)) if "records" in _providers else ()
 
 
-def load_person(user_id, account_roles=(), token_only=False, denies=None):
-    """``denies``: the person's ``UserDeny`` rows when the caller read them already."""
+def load_person(user_id, account_roles=(), token_only=False):
     records = records_of(user_id)
     person = Person(user_id=user_id, account_roles=frozenset(account_roles), records=records, token_only=token_only)
     org = person.organisation_pid
     denied, org_denies = set(), set()
-    for deny in UserDeny.query.filter_by(user_id=user_id) if denies is None else denies:
+    for deny in UserDeny.query.filter_by(user_id=user_id):
         if deny.organisation_pid:
             org_denies.add((deny.action, deny.organisation_pid))
         else:

@@ -5,6 +5,7 @@ from flask_security.utils import hash_password
 from invenio_db import db
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..accounts import passwords
@@ -212,7 +213,9 @@ class UserService:
     # --- helpers -------------------------------------------------------------------
     def _find(self, column, value):
         field = getattr(User, column)
-        return db.session.query(User).filter(func.lower(field) == value.lower()).limit(1).all()
+        # the roles in the same query (the relationship's selectin load would be one more)
+        query = db.session.query(User).options(joinedload(User.roles)).filter(func.lower(field) == value.lower())
+        return query.limit(1).all()
 
     def _get(self, user_id, for_update=False):
         return UserRecord.get_by_pid(_user_id(user_id), for_update=for_update)
