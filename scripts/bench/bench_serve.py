@@ -22,7 +22,8 @@ Results: var/bench/serve-<time>.json and .md (and serve-latest.*), printed too, 
 serve-<time>.png: p50 against N for each request (bench_plot.py, matplotlib).
 The write is ``PUT /api/users/<id>`` with ``If-Match`` (the ETag of the previous answer).
 ``--profile`` also writes pyinstrument HTML profiles of in-process requests
-(``GET /api/`` and the barcode search, Flask's test client) to var/bench/.
+(``GET /api/``, the barcode search, the email lookup, the circulation check; Flask's
+test client) to var/bench/.
 """
 
 import argparse
@@ -284,7 +285,9 @@ def measure(app, args, data, token, workdir):
         if args.profile:
             import bench_profile
 
-            results["_profiles"] = bench_profile.profile(app, token, barcode, Path(args.out))
+            more = {"email-lookup": f"/api/users/?q=email:{email}",
+                    "circulation": f"/api/patrons/{patron_pid}/circulation?action=checkout"}
+            results["_profiles"] = bench_profile.profile(app, token, barcode, Path(args.out), more)
         return results
     finally:
         stop(service)
