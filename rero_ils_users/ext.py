@@ -9,6 +9,7 @@ from invenio_jsonschemas import InvenioJSONSchemas
 
 from . import headers, rest, views
 from .accounts import auth as accounts_auth
+from .accounts import caller as accounts_caller
 from .accounts import views as accounts_views
 from .accounts.models import Role, User
 from .accounts.passwords import PolicyPasswordUtil
@@ -68,10 +69,9 @@ PERMISSION_TARGETS = (
 def _on_identity_loaded(sender, identity):
     """Give every request's identity its person and needs (anonymous too)."""
     if current_user and current_user.is_authenticated:
-        person = needs.load_person(current_user.id, current_user.role_names, token_only=accounts_auth.token_only(current_user))
+        accounts_caller.provide(identity, current_user, accounts_auth.token_only(current_user))
     else:
-        person = needs.ANONYMOUS
-    needs.provide(identity, person)
+        needs.provide(identity, needs.ANONYMOUS)
 
 
 class ReroIlsUsers:

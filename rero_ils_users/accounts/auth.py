@@ -18,8 +18,9 @@ from flask_security.utils import get_request_attr, set_request_attr
 from flask_session import Session
 
 from ..errors import NotAuthenticated, Unavailable
+from ..permissions import matrix
 from ..permissions.roles import DOCUMENT_IMPORTER
-from . import lockout, tokens
+from . import caller, lockout
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 # authentication state Flask-Login, Flask-Security, Flask-WTF and we keep in ``g``
@@ -60,7 +61,7 @@ def _load_from_bearer(req):
     token = bearer_token()
     if token is None:
         return None
-    user = tokens.user_of(token)
+    user = caller.by_token(token)
     if user is None:
         g.bearer_rejected = True
         return None
@@ -74,6 +75,19 @@ def _forget_previous_request():
     must never inherit the previous request's user, token or CSRF verdict."""
     for name in REQUEST_STATE + (current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),):
         g.pop(name, None)
+    caller.forget_request()
+    matrix.forget_version()
+
+
+def _load_from_session(uniquifier):
+    """Flask-Login user loader (Flask-Security's, through ``caller``: one query, the
+    identity cached behind its stamp)."""
+    user = caller.by_uniquifier(uniquifier, current_app.extensions["rero-datastore"].find_user)
+    if user is None:
+        return None
+    set_request_attr("fs_authn_via", "session")
+    set_request_attr("fs_paa", session.get("fs_paa", 0))
+    return user
 
 
 def _guard():
@@ -162,6 +176,7 @@ class TolerantSessions:
 
 def init_app(app):
     """Call after ``Security(app, ...)``: it owns the login manager we extend."""
+    app.login_manager.user_loader(_load_from_session)
     app.login_manager.request_loader(_load_from_bearer)
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_request)
     app.before_request(_guard)

@@ -2,8 +2,8 @@
 provider for permissions, reactions to user changes, reference checks."""
 
 from invenio_db import db
-from sqlalchemy import cast
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 
 from .. import clock
 from ..libraries.api import Library
@@ -29,6 +29,28 @@ def records_of(user_id):
         )
         for r in Patron.of_user(user_id)
     ]
+
+
+def records_stamp(user_id):
+    """One SQL value that changes whenever ``records_of(user_id)`` could (PostgreSQL):
+    each record's id, version and a digest of its JSON (not ``updated``: invenio's
+    date type would keep SQLAlchemy from caching the compiled query)."""
+    table = Patron.model_cls.__table__
+    each = (
+        cast(table.c.id, Text) + ":" + cast(table.c.version_id, Text) + ":"
+        + func.coalesce(func.md5(cast(table.c.json, Text)), "")
+    )
+    return select(func.string_agg(each, aggregate_order_by(literal(","), table.c.id))).where(table.c.user_id == user_id).scalar_subquery()
+
+
+def libraries_stamp(organisation_pid):
+    """What ``Library.pids_of_organisation(organisation_pid)`` returns, as one SQL value."""
+    table = Library.model_cls.__table__
+    return (
+        select(func.string_agg(table.c.pid, aggregate_order_by(literal(","), table.c.pid)))
+        .where(table.c.organisation_pid == organisation_pid)
+        .scalar_subquery()
+    )
 
 
 def on_user_updated(sender, user_id, before, after, uow):
@@ -76,7 +98,7 @@ def _patrons_of_organisation(pid):
 
 
 def register(app):
-    needs.register_record_provider(records_of, Library.pids_of_organisation)
+    needs.register_record_provider(records_of, Library.pids_of_organisation, records_stamp, libraries_stamp)
     user_signals.user_updated.connect(on_user_updated, sender=app)
     for checks, check in (
         (library_reference_checks, _patrons_of_library),

@@ -51,9 +51,13 @@ def bump_version():
     # until this transaction ends, what this session reads must not be cached:
     # a rollback would leave a version number another process may reuse
     db.session.info[_DIRTY] = True
+    db.session.info.pop(_READ, None)
 
 
 _DIRTY = "rero_matrix_uncommitted"
+# the version this transaction read (once: the caller's query of each request reads it,
+# ``note_version``), so the policy's many questions of a request ask the database no more
+_READ = "rero_matrix_version_read"
 
 
 @event.listens_for(Session, "after_commit")
@@ -62,10 +66,32 @@ def _transaction_over(session):
     session.info.pop(_DIRTY, None)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read_version(session, _transaction):
+    session.info.pop(_READ, None)
+
+
+def note_version(version):
+    """The matrix version as this transaction just read it (``accounts.caller``)."""
+    if not db.session.info.get(_DIRTY):
+        db.session.info[_READ] = version
+
+
+def forget_version():
+    """A new request asks the database again, even inside one long transaction (tests)."""
+    db.session.info.pop(_READ, None)
+
+
 def current_version():
-    """Always asked of the database (never the session's identity map): another
-    process may have bumped it since this session loaded the row."""
-    return db.session.query(MatrixVersion.version).filter_by(id=1).scalar() or 0
+    """Asked of the database (never the session's identity map: another process may
+    have bumped it since this session loaded the row), once per transaction."""
+    info = db.session.info
+    if _READ in info and not info.get(_DIRTY):
+        return info[_READ]
+    version = db.session.query(MatrixVersion.version).filter_by(id=1).scalar() or 0
+    if not info.get(_DIRTY):
+        info[_READ] = version
+    return version
 
 
 class _Cache:

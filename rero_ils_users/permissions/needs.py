@@ -2,9 +2,10 @@
 Flask-Principal needs derived from it when the identity loads."""
 
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from flask_principal import ActionNeed, Identity, Need, RoleNeed, UserNeed
+from sqlalchemy import literal
 
 from . import matrix
 from .models import UserDeny
@@ -27,7 +28,8 @@ class RecordRoles:
 
 @dataclass(frozen=True)
 class Person:
-    """Everything the policy knows of the caller."""
+    """Everything the policy knows of the caller (immutable: what is derived from the
+    fields is computed once, ``cached_property``)."""
 
     user_id: int | None = None
     account_roles: frozenset = frozenset()
@@ -41,33 +43,33 @@ class Person:
     def authenticated(self):
         return self.user_id is not None
 
-    @property
+    @cached_property
     def system_roles(self):
         if not self.authenticated or DOCUMENT_IMPORTER in self.account_roles:
             return frozenset({ANY_USER})
         return frozenset({ANY_USER, AUTHENTICATED_USER})
 
-    @property
+    @cached_property
     def pro_record(self):
         return next((r for r in self.records if is_professional(r.roles)), None)
 
-    @property
+    @cached_property
     def record_roles(self):
         roles = set()
         for record in self.records:
             roles |= record.roles
         return frozenset(roles)
 
-    @property
+    @cached_property
     def roles(self):
         return self.system_roles | self.account_roles | self.record_roles
 
-    @property
+    @cached_property
     def organisation_pid(self):
         pro = self.pro_record
         return pro.organisation_pid if pro else None
 
-    @property
+    @cached_property
     def library_pids(self):
         pro = self.pro_record
         if pro is None:
@@ -76,7 +78,7 @@ class Person:
             return self.organisation_libraries | pro.library_pids
         return pro.library_pids
 
-    @property
+    @cached_property
     def pro_roles(self):
         pro = self.pro_record
         return pro.roles if pro else frozenset()
@@ -88,7 +90,7 @@ class Person:
         """The actions denied to the person when acting in ``organisation_pid``."""
         return self.denied | {action for action, org in self.org_denies if org == organisation_pid}
 
-    @property
+    @cached_property
     def home_denied(self):
         """Denied in the person's own context: their professional organisation when they
         have one, else the union of their records (denied only where denied in all)."""
@@ -114,10 +116,23 @@ ANONYMOUS = Person()
 _providers = {}
 
 
-def register_record_provider(records_of, organisation_libraries):
-    """``records_of(user_id) -> [RecordRoles]``; ``organisation_libraries(org_pid) -> set``."""
+def register_record_provider(records_of, organisation_libraries, records_stamp=None, libraries_stamp=None):
+    """``records_of(user_id) -> [RecordRoles]``; ``organisation_libraries(org_pid) -> set``;
+    ``records_stamp(user_id column)`` and ``libraries_stamp(org_pid parameter)``: SQL scalar
+    subqueries that change whenever what the first two return changes (``stamp_parts``)."""
     _providers["records"] = records_of
     _providers["libraries"] = organisation_libraries
+    if records_stamp is not None:
+        _providers["records_stamp"] = records_stamp
+        _providers["libraries_stamp"] = libraries_stamp
+
+
+def stamp_parts(user_id, organisation_pid):
+    """``(records, libraries)``: SQL expressions that change whenever ``records_of(user_id)``
+    or ``organisation_libraries(organisation_pid)`` would (``accounts.caller``'s stamp)."""
+    if "records_stamp" not in _providers:
+        return literal(None), literal(None)
+    return _providers["records_stamp"](user_id), _providers["libraries_stamp"](organisation_pid)
 
 
 def records_of(user_id):
@@ -147,19 +162,22 @@ def load_person(user_id, account_roles=(), token_only=False):
     )
 
 
+def needs_of(person):
+    """The Flask-Principal needs of ``person`` under the current matrix."""
+    result = {RoleNeed(role) for role in person.roles}
+    if person.user_id is not None:
+        result.add(UserNeed(person.user_id))
+    result |= {ActionNeed(action) for action in matrix.actions_of(person.roles) - person.home_denied}
+    if person.organisation_pid:
+        result.add(OrganisationNeed(person.organisation_pid))
+    result |= {LibraryNeed(library) for library in person.library_pids}
+    return result
+
+
 def provide(identity, person):
     """Attach ``person`` and its needs to a Flask-Principal identity."""
     identity.person = person
-    if person.user_id is not None:
-        identity.provides.add(UserNeed(person.user_id))
-    for role in person.roles:
-        identity.provides.add(RoleNeed(role))
-    for action in matrix.actions_of(person.roles) - person.home_denied:
-        identity.provides.add(ActionNeed(action))
-    if person.organisation_pid:
-        identity.provides.add(OrganisationNeed(person.organisation_pid))
-    for library in person.library_pids:
-        identity.provides.add(LibraryNeed(library))
+    identity.provides |= needs_of(person)
     return identity
 
 

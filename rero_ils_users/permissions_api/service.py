@@ -8,9 +8,11 @@ of ``policy``.
 from flask import current_app
 from flask_principal import Identity
 from invenio_db import db
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..accounts import caller
 from ..errors import Conflict, FieldError, NotAuthenticated, NotFound, ValidationError
 from ..permissions import matrix as _matrix
 from ..permissions import policy, registry
@@ -88,12 +90,16 @@ def explain(identity, person):
     ``identity`` is the caller, already allowed to see ``person`` (see ``explain_patron``).
     """
     if not isinstance(person, Person):
-        person = person_by_user_id(person)
+        person = caller.person_of_user(int(person))  # one query when cached
+        if person is None:
+            raise NotFound("No such user.")
+    columns = (UserDeny.action, UserDeny.by_user_id, UserDeny.created, UserDeny.organisation_pid)
+    rows = db.session.execute(select(*columns).where(UserDeny.user_id == person.user_id)).all() if person.user_id is not None else []
     theirs = identity_of(person)
     grants = _matrix.grants()
     denies = {}
     if person.user_id is not None:
-        for deny in UserDeny.query.filter_by(user_id=person.user_id):
+        for deny in rows:
             denies.setdefault(deny.action, []).append(
                 {"by": deny.by_user_id, "at": clock.iso(deny.created), "organisation": deny.organisation_pid or None}
             )

@@ -5,6 +5,7 @@ from flask_security.utils import hash_password
 from invenio_db import db
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..accounts import passwords
@@ -187,7 +188,8 @@ class UserService:
         signals.user_erased.send(current_app._get_current_object(), user_id=user_id, uow=uow)
 
     def lookup(self, identity, q):
-        """The "already registered?" lookup: exact, case-insensitive, from the database."""
+        """The "already registered?" lookup: exact, case-insensitive, from the database:
+        the person's ``policy.Subject``, or None."""
         policy.require(identity, "ptrn-create")
         q = (q or "").strip()
         if not q:
@@ -197,26 +199,29 @@ class UserService:
             accounts = self._find(kind, value.strip())
         else:
             accounts = self._find("email", q) or self._find("username", q)
-        if not accounts or not policy.found_by_lookup(self.subject(accounts[0].id)):
+        if not accounts:
             return None
-        return accounts[0]
+        subject = self.subject(accounts[0].id)
+        return subject if policy.found_by_lookup(subject) else None
 
     def registration_lookup(self, identity, q):
         """``GET /api/users/?q=``: 0 or 1 envelope, with the person's patron records."""
-        account = self.lookup(identity, q)
-        if account is None:
+        subject = self.lookup(identity, q)
+        if subject is None:
             return []
         patrons = [
             {"pid": r.pid, "organisation": {"pid": r.organisation_pid}, "roles": sorted(r.roles)}
-            for r in records_of(account.id)
+            for r in subject.records
         ]
-        extra = {"patrons": patrons, "registration_token": self.registration_token(identity, account.id)}
-        return [self.envelope(UserRecord.get_by_user_id(account.id), extra)]
+        extra = {"patrons": patrons, "registration_token": self.registration_token(identity, subject.user_id)}
+        return [self.envelope(UserRecord.get_by_user_id(subject.user_id), extra)]
 
     # --- helpers -------------------------------------------------------------------
     def _find(self, column, value):
         field = getattr(User, column)
-        return db.session.query(User).filter(func.lower(field) == value.lower()).limit(1).all()
+        # the roles in the same query (the relationship's selectin load would be one more)
+        query = db.session.query(User).options(joinedload(User.roles)).filter(func.lower(field) == value.lower())
+        return query.limit(1).all()
 
     def _get(self, user_id, for_update=False):
         return UserRecord.get_by_pid(_user_id(user_id), for_update=for_update)

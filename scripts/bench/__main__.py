@@ -1,6 +1,8 @@
 """``.venv/bin/python scripts/bench <benchmark> [options]``: one entry point for the benchmarks.
 
     .venv/bin/python scripts/bench import --n 10000      # bench_import.py
+    .venv/bin/python scripts/bench serve --n 1000        # bench_serve.py
+    .venv/bin/python scripts/bench load --seconds 60     # bench_load.py
 """
 
 import sys
@@ -8,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-COMMANDS = {"import": "bench_import", "serve": "bench_serve"}  # name -> module of this folder with a main(argv)
+COMMANDS = {"import": "bench_import", "serve": "bench_serve", "load": "bench_load"}  # name -> module of this folder with a main(argv)
 
 
 def main():

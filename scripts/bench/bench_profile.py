@@ -1,7 +1,8 @@
 """``scripts/bench serve --profile``: pyinstrument profiles of in-process requests.
 
 Flask's test client (no HTTP server, no network between client and app), the
-bench librarian's token, after a warm-up: ``GET /api/`` and the barcode search,
+bench librarian's token, after a warm-up: ``GET /api/``, the barcode search, the
+email lookup and the circulation check,
 ``PROFILE_REQUESTS`` of each under one profiler. HTML and text trees are written
 to var/bench/profile-<name>.html|txt.
 """
@@ -11,11 +12,13 @@ from pyinstrument import Profiler
 PROFILE_REQUESTS = 300
 
 
-def profile(app, token, barcode, out):
+def profile(app, token, barcode, out, more=None):
+    """``more``: ``{name: url}`` profiled the same way (the lookup, the circulation check)."""
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     written = {}
-    for name, url in (("api-root", "/api/"), ("barcode-search", f"/api/patrons/?barcode={barcode}")):
+    urls = {"api-root": "/api/", "barcode-search": f"/api/patrons/?barcode={barcode}", **(more or {})}
+    for name, url in urls.items():
         for _ in range(20):
             assert client.get(url, headers=headers).status_code == 200
         profiler = Profiler(interval=0.0005)

@@ -18,9 +18,12 @@ Limits, measured the same way in the same run:
   query builder during one in-process request), POSTed straight to OpenSearch's
   ``_search`` with a keep-alive session, plus bare HTTP.
 
-Results: var/bench/serve-<time>.json and .md (and serve-latest.*), printed too.
+Results: var/bench/serve-<time>.json and .md (and serve-latest.*), printed too, and
+serve-<time>.png: p50 against N for each request (bench_plot.py, matplotlib).
+The write is ``PUT /api/users/<id>`` with ``If-Match`` (the ETag of the previous answer).
 ``--profile`` also writes pyinstrument HTML profiles of in-process requests
-(``GET /api/`` and the barcode search, Flask's test client) to var/bench/.
+(``GET /api/``, the barcode search, the email lookup, the circulation check; Flask's
+test client) to var/bench/.
 """
 
 import argparse
@@ -183,6 +186,21 @@ def captured_bodies(app, token, urls):
         ext.search = original
 
 
+def explained(app, user_id, count):
+    """The one-person explanation of all actions (``permissions_api.service.explain``), in
+    this process, no HTTP: the goal of issue 13 is 2 ms."""
+    from invenio_db import db
+
+    from rero_ils_users.permissions.needs import system_identity
+    from rero_ils_users.permissions_api.service import explain
+
+    with app.app_context():
+        try:
+            return timed(lambda: explain(system_identity(), user_id), count)
+        finally:
+            db.session.remove()
+
+
 def measure(app, args, data, token, workdir):
     import psycopg2
 
@@ -246,13 +264,16 @@ def measure(app, args, data, token, workdir):
             "service": timed(http(session, "GET", f"{service_url}/api/patrons/{patron_pid}/circulation",
                                   params={"action": "checkout"}), count)}
 
-        current = http(session, "GET", f"{service_url}/api/users/{user_id}")().json()["metadata"]
-        put = http(session, "PUT", f"{service_url}/api/users/{user_id}", json=current)
+        read = http(session, "GET", f"{service_url}/api/users/{user_id}")()
+        current, etag = read.json()["metadata"], {"If-Match": read.headers["ETag"]}
 
         def write():
             current["city"] = "Bench-" + str(time.perf_counter_ns() % 10**6)
-            put()
-        results["PUT /api/users/<id>"] = {"service": timed(write, count, warmup=5)}
+            etag["If-Match"] = http(session, "PUT", f"{service_url}/api/users/{user_id}", json=current,
+                                    headers=etag)().headers["ETag"]
+        results["PUT /api/users/<id> (If-Match)"] = {"service": timed(write, count, warmup=5)}
+
+        results["explain one person (in-process)"] = {"service": explained(app, user_id, count)}
 
         for entry in results.values():
             limit = entry.get("limit") or ({"p50": round(entry["raw"]["p50"] + bare_http["p50"], 3),
@@ -264,7 +285,9 @@ def measure(app, args, data, token, workdir):
         if args.profile:
             import bench_profile
 
-            results["_profiles"] = bench_profile.profile(app, token, barcode, Path(args.out))
+            more = {"email-lookup": f"/api/users/?q=email:{email}",
+                    "circulation": f"/api/patrons/{patron_pid}/circulation?action=checkout"}
+            results["_profiles"] = bench_profile.profile(app, token, barcode, Path(args.out), more)
         return results
     finally:
         stop(service)
@@ -314,6 +337,9 @@ def main(argv=None):
             report["sizes"].append(size)
             print(json.dumps({k: v for k, v in size.items() if k != "requests"}), flush=True)
     bench_import.finish(app, args, out, "serve", report, markdown(report))
+    import bench_plot
+
+    print("plot:", ", ".join(str(p) for p in bench_plot.beside_latest(out, "serve", report)))
     return 0
 
 
