@@ -89,21 +89,17 @@ def rows(n):
 
 def load(app, n, workdir):
     bench_import.fresh(app)
-    as_list = not bench_import.reads_json_lines(workdir)
-    path = workdir / ("people.json" if as_list else "people.jsonl")
+    path = workdir / "people.jsonl"
     data = rows(n)
     with path.open("w", encoding="utf-8") as out:
-        if as_list:
-            json.dump(data, out, ensure_ascii=False)
-        else:
-            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in data)
+        out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in data)
     seconds, code, _, output = bench_import.run_import(path, workdir / "import.log")
     if code != 0:
         raise SystemExit(f"import failed ({code}):\n{output[-2000:]}")
     token = subprocess.run([*bench_import.command(), "tokens", "create", "--user", LIBRARIAN, "--name", "bench"],
                            capture_output=True, text=True, check=True, timeout=120).stdout.strip().splitlines()[-1]
     path.unlink()
-    return data, token, round(seconds, 1), "JSON list" if as_list else "JSON Lines"
+    return data, token, round(seconds, 1), "JSON Lines"
 
 
 # --- servers --------------------------------------------------------------------------
