@@ -16,6 +16,7 @@ from werkzeug.routing import RequestRedirect
 
 from . import errors, inputs
 from .errors import FieldError, ValidationError
+from .i18n import messages
 from .permissions.needs import person_of
 from .records import audit, refs
 
@@ -71,9 +72,11 @@ def status_of(exc):
 
 
 def error_response(status, message, field_errors=None, headers=None):
-    body = {"status": status, "message": message}
+    """The contract's error JSON, in the request's language (``i18n/messages.py``): the
+    message and each entry's message translated, each entry with its machine ``code``."""
+    body = {"status": status, "message": messages.translate(message)}
     if field_errors:
-        body["errors"] = [e.to_dict() for e in field_errors]
+        body["errors"] = [messages.entry(e, status) for e in field_errors]
     return jsonify(body), status, headers or {}
 
 

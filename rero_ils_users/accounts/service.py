@@ -16,6 +16,7 @@ from flask_security.utils import hash_password, verify_hash, verify_password
 from invenio_db import db
 from sqlalchemy import func, or_
 
+from .. import i18n
 from ..errors import AccountExpired, Conflict, InvalidCredentials, ValidationError
 from ..permissions import needs
 from ..permissions.roles import ACCOUNT_ROLES, DOCUMENT_IMPORTER
@@ -116,7 +117,25 @@ def user_dump(user, person=None):
         "username": user.username,
         "email": user.email,
         "roles": sorted(person.roles),
+        "language": user.language,
     }
+
+
+# --- the language of the person's pages -----------------------------------------------
+def set_language(user, data):
+    """Remember ``{"language": "fr"}`` (or null: the browser's) for ``user``, or for the
+    anonymous caller's session when ``user`` is None; returns the language kept."""
+    if "language" not in data:
+        raise ValidationError.on("language", "Missing data for required field.")
+    language = data["language"]
+    if language is not None and not i18n.supported(language):
+        raise ValidationError.on("language", f"Must be one of: {', '.join(i18n.languages())}.")
+    if user is None:
+        i18n.remember_anonymous(language)
+        return language
+    user.language = language
+    db.session.commit()
+    return language
 
 
 # --- forgotten password --------------------------------------------------------------
