@@ -241,8 +241,9 @@ def int_arg(name, default, minimum=1, maximum=None):
     except ValueError:
         raise ValidationError.on(name, "Must be an integer.")
     if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
-        raise ValidationError.on(name, f"Must be {bound}.")
+        if maximum is not None:
+            raise ValidationError.on(name, f"Must be between {minimum} and {maximum}.")
+        raise ValidationError.on(name, f"Must be at least {minimum}.")
     return value
 
 
