@@ -11,7 +11,7 @@ and the package build, see ``compile.py``)."""
 
 from pathlib import Path
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -45,7 +45,14 @@ def chosen_language():
 
 
 def _browser_language():
-    return request.accept_languages.best_match(languages()) if request.accept_languages else None
+    """The first language of ``Accept-Language`` (by quality) we have, its region ignored:
+    ``fr-CH, de;q=0.8`` is French (werkzeug's ``best_match`` would take the exact ``de``)."""
+    ours = languages()
+    for value, quality in request.accept_languages:  # sorted by quality, best first
+        primary = value.split("-")[0].split("_")[0].lower()
+        if quality > 0 and primary in ours:
+            return primary
+    return None
 
 
 def _is_api():
@@ -81,11 +88,19 @@ def _vary(response):
     return response
 
 
+def _forget_locale(exc=None):
+    """Flask-Babel caches the locale in ``g``: an application context that outlives a
+    request (a worker's, the tests') must not hand one request's language to the next."""
+    g.pop("_flask_babel", None)
+
+
 def init_app(app):
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["I18N_DEFAULT"])
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIME_ZONE", "UTC"))
     Babel(app, locale_selector=select_locale)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_locale)
+    app.teardown_request(_forget_locale)
     app.after_request(_vary)
 
     @app.context_processor
