@@ -167,6 +167,10 @@ MESSAGES = (
     ("last_full_librarian", N_("The organisation must keep at least one pro_full_permissions patron.")),
     ("name_required", N_("Give at least a first or a last name.")),
     ("no_patron_account", N_("You have no patron account.")),
+    # the circulation check's messages (its reasons are the codes)
+    ("not_patron", N_("This person is not a patron of the organisation.")),
+    ("blocked", N_("The patron is blocked: %(note)s")),
+    ("expired", N_("The patron's account expired on %(date)s.")),
     # --- history -------------------------------------------------------------------------
     ("datetime_invalid", N_("Must be an ISO datetime, e.g. 2026-11-23T10:15:00+01:00.")),
     # --- permissions ---------------------------------------------------------------------

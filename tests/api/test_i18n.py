@@ -183,3 +183,10 @@ def test_the_data_page_writes_dates_and_labels_in_the_page_language(client):
     html = client.get("/account/data").get_data(as_text=True)
     assert "<dt>Date de naissance</dt><dd>21 mai 1952</dd>" in html
     assert "<dt>Rôles</dt><dd>lecteur</dd>" in html  # the role's label
+
+
+def test_circulation_messages_follow_the_language_and_reasons_stay_codes(client):
+    desk = make_desk(client, ptype=True)
+    _, pid = make_person(desk.org, ptype=desk.ptype, blocked=True, blocked_note="Trois livres perdus")
+    answer = client.get(f"/api/patrons/{pid}/circulation?action=checkout", headers={"Accept-Language": "fr"}).get_json()
+    assert answer == {"allowed": False, "reasons": ["blocked"], "messages": ["Le lecteur est bloqué\u00a0: Trois livres perdus"]}
