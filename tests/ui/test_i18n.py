@@ -28,13 +28,15 @@ HEADINGS = {
     "it": ("Accedi", "Utenti", "Matrice dei permessi", "Il mio account"),
 }
 
-# every text of the page, with the attributes a person reads or hears
+# every text of the page, with the attributes a person reads or hears; not what is marked
+# as another language (the selector names each language in its own: <option lang="en">)
 TEXTS = """() => {
   const out = [];
+  const own = (el) => el.closest("[lang]").lang === document.documentElement.lang;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode;
-    if (node.parentElement.closest("script, style")) continue;
+    if (node.parentElement.closest("script, style") || !own(node.parentElement)) continue;
     const text = node.textContent.trim();
     if (text) out.push(text);
   }
@@ -72,10 +74,13 @@ def walk(page, language, name, untranslated):
 
 
 def choose(page, language):
-    """The header's selector (it submits on change); the page comes back in that language."""
-    if page.locator("html").get_attribute("lang") != language:
+    """The header's selector (it submits on change); the page comes back in that language.
+    Already in it (English, the browser's): through another one, so the choice is made."""
+    if page.locator("html").get_attribute("lang") == language:
         with page.expect_navigation():
-            page.select_option("#language-select", language)
+            page.select_option("#language-select", "it" if language != "it" else "fr")
+    with page.expect_navigation():
+        page.select_option("#language-select", language)
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
