@@ -8,8 +8,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from invenio_db import db
+from sqlalchemy import text
 
+from rero_ils_users import dbupgrade
 from rero_ils_users.accounts.models import User
+from rero_ils_users.cli import init
 from tests.helpers import PASSWORD, login, make_desk, make_person, make_user, record_data
 
 PAST = (date.today() - timedelta(days=3)).isoformat()
@@ -190,3 +193,18 @@ def test_circulation_messages_follow_the_language_and_reasons_stay_codes(client)
     _, pid = make_person(desk.org, ptype=desk.ptype, blocked=True, blocked_note="Trois livres perdus")
     answer = client.get(f"/api/patrons/{pid}/circulation?action=checkout", headers={"Accept-Language": "fr"}).get_json()
     assert answer == {"allowed": False, "reasons": ["blocked"], "messages": ["Le lecteur est bloqué\u00a0: Trois livres perdus"]}
+
+
+def test_init_adds_the_language_column_to_an_older_database(app):
+    """``rero-ils-users init`` upgrades a database made before the column existed."""
+    db.session.execute(text("ALTER TABLE accounts_user DROP COLUMN language"))
+    db.session.commit()
+    try:
+        assert [(t.name, c.name) for t, c in dbupgrade.missing_columns()] == [("accounts_user", "language")]
+        result = app.test_cli_runner().invoke(init)
+        assert result.exit_code == 0, result.output
+        assert "column(s) added: accounts_user.language" in result.output
+        assert dbupgrade.missing_columns() == []
+        assert "column" not in app.test_cli_runner().invoke(init).output  # idempotent
+    finally:
+        dbupgrade.add_missing_columns()
