@@ -21,6 +21,7 @@ from ..i18n.messages import N_
 STATIC = Path(__file__).resolve().parent / "static"
 # the page scripts' translation functions, as Babel extracts them (babel.cfg says the same)
 JS_KEYWORDS = {"t": (1,), "tn": (1, 2)}
+JS_OPTIONS = {"parse_template_string": True}  # t() inside `${...}` too
 
 ROLE_LABELS = {
     "patron": N_("patron"),
@@ -149,7 +150,7 @@ def js_messages():
     found = []
     for path in sorted(STATIC.rglob("*.js")):
         with path.open("rb") as stream:
-            found += [message for _, message, _, _ in extract("javascript", stream, keywords=JS_KEYWORDS)]
+            found += [message for _, message, _, _ in extract("javascript", stream, keywords=JS_KEYWORDS, options=JS_OPTIONS)]
     return tuple(dict.fromkeys(found))
 
 

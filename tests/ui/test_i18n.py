@@ -68,7 +68,11 @@ def walk(page, language, name, untranslated):
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.wait_for_timeout(150)  # late renders of the page scripts
     left = english_left(language)
-    untranslated += [f"{language} {name}: {text!r}" for text in page.evaluate(TEXTS) if text in left]
+    # a sentence (3 words or more) is also caught inside a longer text: "<hint> <rule>"
+    sentences = [part for part in (re.split(r"%\(\w+\)s", m)[0].strip() for m in left) if len(part.split()) >= 3]
+    for text in page.evaluate(TEXTS):
+        if text in left or any(sentence in text for sentence in sentences):
+            untranslated.append(f"{language} {name}: {text!r}")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{language}-{name}.png"), full_page=True)
 

@@ -82,7 +82,8 @@ export async function initPatron() {
     [t("Barcode"), (p.barcode || []).join(", ")],
     [t("Patron type"), p.type ? types[p.type.pid] || p.type.pid : ""],
     [t("Expiry date"), p.expiration_date ? [formatDate(p.expiration_date), p.expired ? badge(t("Expired"), "warn") : null] : ""],
-    [t("Communication"), p.communication_channel ? `${p.communication_channel === "email" ? t("E-mail") : t("Mail")}, ${LANGUAGES[p.communication_language] || p.communication_language}` : ""],
+    [t("Communication"), p.communication_channel
+      ? [p.communication_channel === "email" ? t("E-mail") : t("Mail"), ", ", LANGUAGES[p.communication_language] || p.communication_language].join("") : ""],
     [t("Additional e-mail"), p.additional_communication_email],
     [t("Blocked"), p.blocked ? [badge(t("Blocked"), "danger"), " ", p.blocked_note || ""] : ""],
     [t("Affiliation libraries"), (m.libraries || []).map((l) => libraries[l.pid] || l.pid).join(", ")],

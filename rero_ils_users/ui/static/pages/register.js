@@ -120,7 +120,7 @@ export async function initRegister() {
     const user = await api("GET", `/api/users/${state.userId}`);
     fill(personal, user.ok ? user.data.metadata : rec.data.metadata.user || {});
     state.user = user.ok ? user.data.metadata : null;
-    $("#password-hint").textContent = `${t("Leave empty to keep the current password.")} ${PASSWORD_RULE}`;
+    $("#password-hint").textContent = t("Leave empty to keep the current password.") + " " + PASSWORD_RULE;
     for (const title of $$("#register section > h2")) title.textContent = title.textContent.replace(/^\d\. /, "");
     fillManagement(management, state.existing);
     management.dispatchEvent(new Event("change"));
