@@ -208,3 +208,12 @@ def test_init_adds_the_language_column_to_an_older_database(app):
         assert "column" not in app.test_cli_runner().invoke(init).output  # idempotent
     finally:
         dbupgrade.add_missing_columns()
+
+
+def test_raw_schema_wording_reaches_nobody(client):
+    """jsonschema's "'' should be non-empty." is said for a librarian, in English too."""
+    make_desk(client)
+    data = {"username": "zoe", "first_name": "", "last_name": "Müller", "birth_date": "1990-02-03"}
+    for language, message in (("en", "Must not be empty."), ("de", "Darf nicht leer sein.")):
+        res = client.post("/api/users/", json=data, headers={"Accept-Language": language})
+        assert res.get_json()["errors"] == [{"field": "first_name", "code": "empty", "message": message}]
