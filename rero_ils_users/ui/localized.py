@@ -71,6 +71,15 @@ FIELD_LABELS = {
     "second_address": N_("Second address"),
     "local_codes": N_("Local codes"),
 }
+# what the audit of personal data says was done, to which kind of record (privacy/)
+AUDIT_LABELS = {
+    "create": N_("Created"),
+    "update": N_("Changed"),
+    "delete": N_("Deleted"),
+    "export": N_("Exported"),
+    "users": N_("Personal data"),
+    "patrons": N_("Patron record"),
+}
 HISTORY_ACTIONS = {
     "checkout": N_("Checkout"),
     "checkin": N_("Checkin"),
@@ -85,6 +94,10 @@ def role_label(role):
 
 def field_label(key):
     return gettext(FIELD_LABELS[key]) if key in FIELD_LABELS else key
+
+
+def audit_label(word):
+    return gettext(AUDIT_LABELS[word]) if word in AUDIT_LABELS else word
 
 
 def history_action(action):
@@ -187,6 +200,7 @@ def register(blueprint):
         return {
             "field_label": field_label,
             "history_action": history_action,
+            "audit_label": audit_label,
             "js_catalog": js_catalog,
             "password_rule": password_rule,
             "lockout_minutes": lockout_minutes,

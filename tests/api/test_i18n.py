@@ -186,6 +186,7 @@ def test_the_data_page_writes_dates_and_labels_in_the_page_language(client):
     html = client.get("/account/data").get_data(as_text=True)
     assert "<dt>Date de naissance</dt><dd>21 mai 1952</dd>" in html
     assert "<dt>Rôles</dt><dd>lecteur</dd>" in html  # the role's label
+    assert "<td>Données personnelles " in html and "<td>Créé</td>" in html  # the audit's words
 
 
 def test_circulation_messages_follow_the_language_and_reasons_stay_codes(client):
