@@ -98,6 +98,9 @@ def login(data):
         raise InvalidCredentials()
     check_not_expired(user)
     lockout.reset(name)
+    chosen = i18n.chosen_language()  # on the login page, before the account was known: the latest choice
+    if chosen:
+        user.language = chosen
     login_user(user, authn_via=["password"])
     auth.new_session_id()  # no fixation: the id the caller had before is not logged in
     db.session.commit()  # a rehashed password (new hashing parameters)

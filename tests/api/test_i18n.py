@@ -218,3 +218,22 @@ def test_raw_schema_wording_reaches_nobody(client):
     for language, message in (("en", "Must not be empty."), ("de", "Darf nicht leer sein.")):
         res = client.post("/api/users/", json=data, headers={"Accept-Language": language})
         assert res.get_json()["errors"] == [{"field": "first_name", "code": "empty", "message": message}]
+
+
+def test_a_choice_made_before_logging_in_goes_into_the_account(client):
+    desk = make_desk()
+    username = db.session.get(User, desk.librarian).username
+    client.post("/language", data={"language": "it"})
+    assert client.post("/api/login", json={"login": username, "password": PASSWORD}).status_code == 200
+    assert db.session.get(User, desk.librarian).language == "it"
+    assert lang_of(client.get("/staff/patrons", headers={"Accept-Language": "de"}).get_data(as_text=True)) == "it"
+    # the latest choice wins; logging in without choosing keeps the account's
+    client.post("/api/logout")
+    client.post("/language", data={"language": "fr"})
+    client.post("/api/login", json={"login": username, "password": PASSWORD})
+    db.session.expire_all()
+    assert db.session.get(User, desk.librarian).language == "fr"
+    client.post("/api/logout")
+    client.post("/api/login", json={"login": username, "password": PASSWORD})
+    db.session.expire_all()
+    assert db.session.get(User, desk.librarian).language == "fr"
