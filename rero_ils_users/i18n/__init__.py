@@ -9,12 +9,14 @@ page's language), then the same choice, then the default. Catalogues live in
 ``translations/`` (``babel.cfg`` says what is extracted; compiled by ``scripts/_lib.sh``
 and the package build, see ``compile.py``)."""
 
+import logging
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
+log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 SESSION_KEY = "language"
 # each language in its own name, for the selector
@@ -99,6 +101,9 @@ def init_app(app):
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["I18N_DEFAULT"])
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIME_ZONE", "UTC"))
     Babel(app, locale_selector=select_locale)
+    uncompiled = [code for code in app.config["I18N_LANGUAGES"] if not (TRANSLATIONS / code / "LC_MESSAGES" / "messages.mo").exists()]
+    if uncompiled:  # a checkout that skipped scripts/setup: say why everything is English
+        log.warning("no compiled catalogue for %s (run scripts/i18n compile): English instead", ", ".join(uncompiled))
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_locale)
     app.teardown_request(_forget_locale)
     app.after_request(_vary)
