@@ -4,7 +4,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 from invenio_db import db
 
-from . import data_cli
+from . import data_cli, dbupgrade
 from .accounts import cli as accounts_cli
 from .factory import create_app
 from .importing import cli as importing_cli
@@ -39,9 +39,12 @@ def init(drop):
         db.drop_all()
         current_search.delete()
     db.create_all()
+    columns = dbupgrade.add_missing_columns()
     created = current_search.create()
     added = matrix.load_defaults()
     db.session.commit()
+    if columns:
+        click.echo(f"column(s) added: {', '.join(columns)}")
     click.echo(f"tables ready; {len(created)} index(es) created; {added} default grant(s) added")
 
 

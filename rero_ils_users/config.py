@@ -22,6 +22,9 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 REFERRER_POLICY = "same-origin"
+# languages of the pages and the API's messages (catalogues in rero_ils_users/translations/)
+I18N_LANGUAGES = ["en", "fr", "de", "it"]
+I18N_DEFAULT = "en"  # when neither the person's choice nor Accept-Language names one
 
 # --- database ----------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://rero:rero@127.0.0.1:5432/rero_ils_users"

@@ -14,16 +14,24 @@ def shorten(text, limit):
 
 
 class FieldError:
-    """One problem with one field, named by its dotted path (``patron.barcode``)."""
+    """One problem with one field, named by its dotted path (``patron.barcode``).
 
-    __slots__ = ("field", "message")
+    ``message`` is English; ``code`` (snake_case) names the problem for clients. Without
+    one, the API's rendering finds both its code and its translations in the table of
+    ``i18n/messages.py``."""
 
-    def __init__(self, field, message):
+    __slots__ = ("field", "message", "code")
+
+    def __init__(self, field, message, code=None):
         self.field = None if field is None else shorten(field, MAX_FIELD_LENGTH)  # None: the whole input
         self.message = shorten(message, MAX_MESSAGE_LENGTH)
+        self.code = code
 
     def to_dict(self):
-        return {"field": self.field, "message": self.message}
+        body = {"field": self.field, "message": self.message}
+        if self.code:
+            body["code"] = self.code
+        return body
 
     def __repr__(self):
         return f"FieldError({self.field!r}, {self.message!r})"

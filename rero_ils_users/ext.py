@@ -7,7 +7,7 @@ from flask_wtf import CSRFProtect
 from invenio_db import InvenioDB, db
 from invenio_jsonschemas import InvenioJSONSchemas
 
-from . import headers, rest, views
+from . import headers, i18n, rest, views
 from .accounts import auth as accounts_auth
 from .accounts import caller as accounts_caller
 from .accounts import views as accounts_views
@@ -83,6 +83,7 @@ class ReroIlsUsers:
         schemas.register_schemas_dir(str(jsonschemas_dir()))
         app.extensions["rero-search"] = SearchIndexes(app)
         app.extensions["rero-datastore"] = datastore = SQLAlchemyUserDatastore(db, User, Role)
+        i18n.init_app(app)  # before Flask-Security, which translates with Flask-Babel too
         CSRFProtect(app)
         # no Flask-Security blueprint: its views would bypass the lockout (accounts/views.py)
         Security(app, datastore, register_blueprint=False, password_util_cls=PolicyPasswordUtil)

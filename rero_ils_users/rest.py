@@ -16,6 +16,7 @@ from werkzeug.routing import RequestRedirect
 
 from . import errors, inputs
 from .errors import FieldError, ValidationError
+from .i18n import messages
 from .permissions.needs import person_of
 from .records import audit, refs
 
@@ -71,9 +72,11 @@ def status_of(exc):
 
 
 def error_response(status, message, field_errors=None, headers=None):
-    body = {"status": status, "message": message}
+    """The contract's error JSON, in the request's language (``i18n/messages.py``): the
+    message and each entry's message translated, each entry with its machine ``code``."""
+    body = {"status": status, "message": messages.translate(message)}
     if field_errors:
-        body["errors"] = [e.to_dict() for e in field_errors]
+        body["errors"] = [messages.entry(e, status) for e in field_errors]
     return jsonify(body), status, headers or {}
 
 
@@ -238,8 +241,9 @@ def int_arg(name, default, minimum=1, maximum=None):
     except ValueError:
         raise ValidationError.on(name, "Must be an integer.")
     if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
-        raise ValidationError.on(name, f"Must be {bound}.")
+        if maximum is not None:
+            raise ValidationError.on(name, f"Must be between {minimum} and {maximum}.")
+        raise ValidationError.on(name, f"Must be at least {minimum}.")
     return value
 
 

@@ -26,6 +26,8 @@ ensure_venv() {
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
+    # the catalogues' .mo are build products (not in git): compiled on every run, a few ms
+    "$VENV/bin/python" rero_ils_users/i18n/compile.py >/dev/null
 }
 
 # Quick local runs use SQLite in var/ unless a database is configured.

@@ -54,6 +54,8 @@ class User(db.Model, UserMixin):
     # while they have no record, only its staff see them (API.md section 2)
     steward_organisation_pid = db.Column(db.String(64), nullable=True)
     created = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # the language of the person's pages (en, fr, de, it); None: the browser's (i18n/)
+    language = db.Column(db.String(8), nullable=True)
     roles = db.relationship(Role, secondary=user_roles, lazy="selectin")
 
     @property

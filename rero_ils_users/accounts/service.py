@@ -16,6 +16,7 @@ from flask_security.utils import hash_password, verify_hash, verify_password
 from invenio_db import db
 from sqlalchemy import func, or_
 
+from .. import i18n
 from ..errors import AccountExpired, Conflict, InvalidCredentials, ValidationError
 from ..permissions import needs
 from ..permissions.roles import ACCOUNT_ROLES, DOCUMENT_IMPORTER
@@ -97,6 +98,9 @@ def login(data):
         raise InvalidCredentials()
     check_not_expired(user)
     lockout.reset(name)
+    chosen = i18n.chosen_language()  # on the login page, before the account was known: the latest choice
+    if chosen:
+        user.language = chosen
     login_user(user, authn_via=["password"])
     auth.new_session_id()  # no fixation: the id the caller had before is not logged in
     db.session.commit()  # a rehashed password (new hashing parameters)
@@ -116,7 +120,25 @@ def user_dump(user, person=None):
         "username": user.username,
         "email": user.email,
         "roles": sorted(person.roles),
+        "language": user.language,
     }
+
+
+# --- the language of the person's pages -----------------------------------------------
+def set_language(user, data):
+    """Remember ``{"language": "fr"}`` (or null: the browser's) for ``user``, or for the
+    anonymous caller's session when ``user`` is None; returns the language kept."""
+    if "language" not in data:
+        raise ValidationError.on("language", "Missing data for required field.")
+    language = data["language"]
+    if language is not None and not i18n.supported(language):
+        raise ValidationError.on("language", f"Must be one of: {', '.join(i18n.languages())}.")
+    if user is None:
+        i18n.remember_anonymous(language)
+        return language
+    user.language = language
+    db.session.commit()
+    return language
 
 
 # --- forgotten password --------------------------------------------------------------

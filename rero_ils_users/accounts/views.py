@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..errors import NotAuthenticated, PermissionDenied
+from ..i18n.messages import translate
 from ..permissions import policy
 from ..permissions.needs import person_of
 from ..rest import identity, int_arg, json_body
@@ -39,27 +40,36 @@ def current_session():
 def logout():
     """Ends the caller's session; a session caller sends X-CSRF-Token (no cross-site logout)."""
     service.logout()
-    return jsonify({"message": "Logged out"})
+    return jsonify({"message": translate("Logged out")})
 
 
 @blueprint.post("/password/forgot")
 @csrf_exempt
 def forgot_password():
-    return jsonify({"message": service.forgot(json_body())})
+    return jsonify({"message": translate(service.forgot(json_body()))})
 
 
 @blueprint.post("/password/reset")
 @csrf_exempt
 def reset_password():
     service.reset(json_body())
-    return jsonify({"message": "Password changed"})
+    return jsonify({"message": translate("Password changed")})
 
 
 @blueprint.post("/user/password/validate")
 @csrf_exempt
 def validate_password():
     checked_password(json_body().get("password"))
-    return jsonify({"message": "Valid password"})
+    return jsonify({"message": translate("Valid password")})
+
+
+@blueprint.put("/user/language")
+def set_language():
+    """The language of the caller's pages: kept in their account (in the session when
+    anonymous); ``null`` goes back to the browser's."""
+    user = current_user if current_user.is_authenticated else None
+    language = service.set_language(user, json_body())
+    return jsonify({"language": language, "message": translate("Language saved.")})
 
 
 @blueprint.get("/user/password/generate")

@@ -25,7 +25,8 @@ Authenticate with the session cookie of `POST /api/login` (calls that change dat
 also send its `csrf_token` in `X-CSRF-Token`) or with an API token
 (`Authorization: Bearer <token>`, made with `rero-ils-users tokens create`).
 
-Every error is JSON: `{"status", "message", "errors": [{"field", "message"}]}`.
+Every error is JSON: `{"status", "message", "errors": [{"field", "message", "code"}]}`; the
+messages follow `Accept-Language` (en, fr, de, it), `code` is the same in every language.
 Single records carry an `ETag: "<revision>"`; send it back in `If-Match` with PUT
 or DELETE to refuse (412) a change made meanwhile."""
 

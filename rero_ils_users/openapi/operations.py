@@ -301,6 +301,12 @@ def accounts(config):
         "/api/user/password/validate": {
             "post": operation("validatePassword", "accounts", "Does a password satisfy the policy? (400 naming the rule)", message, request=body(ref("PasswordBody")), security=PUBLIC_WRITE),
         },
+        "/api/user/language": {
+            "put": operation(
+                "setLanguage", "accounts", "The language of the caller's pages and messages (kept in the account; anonymous: the session)",
+                {"200": json_answer("Saved.", ref("LanguageSaved"))}, request=body(ref("LanguageBody")), security=[{}] + WRITE,
+            ),
+        },
         "/api/user/password/generate": {
             "get": operation(
                 "generatePassword", "accounts", "A password satisfying the policy (staff)", {"200": json_answer("The password.", ref("GeneratedPassword"))},

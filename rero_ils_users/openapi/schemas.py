@@ -97,7 +97,18 @@ ERROR = obj(
         "message": STRING,
         "errors": {
             "type": "array",
-            "items": obj({"field": STRING, "message": STRING}, ...),
+            "items": obj(
+                {
+                    "field": STRING,
+                    "message": {**STRING, "description": "In the language of Accept-Language (en, fr, de, it)."},
+                    "code": {
+                        "type": "string",
+                        "pattern": "^[a-z][a-z0-9_]*$",
+                        "description": "What the problem is, the same in every language (e.g. barcode_taken).",
+                    },
+                },
+                ...,
+            ),
             "description": "One entry per problem, naming the field by its dotted path (validation errors, conflicts).",
         },
     },
@@ -181,6 +192,9 @@ RECORDS = {  # envelope component -> (metadata component, id schema)
 }
 
 
+LANGUAGE = {"type": ["string", "null"], "description": "The language of the person's pages (en, fr, de, it); null: the browser's."}
+
+
 def _other_components():
     check = obj({"can": BOOLEAN, "reasons": STRINGS}, ("can",))
     deny = obj({"by": {"type": ["integer", "null"]}, "at": DATETIME, "organisation": {"type": ["string", "null"]}}, ("by", "at"))
@@ -191,13 +205,18 @@ def _other_components():
         "Credentials": obj({"login": {**STRING, "description": "Username or email."}, "password": STRING}, ...),
         "Session": obj(
             {
-                "user": obj({"id": INTEGER, "username": STRING, "email": {"type": ["string", "null"]}, "roles": STRINGS}, ...),
+                "user": obj(
+                    {"id": INTEGER, "username": STRING, "email": {"type": ["string", "null"]}, "roles": STRINGS, "language": LANGUAGE},
+                    ...,
+                ),
                 "csrf_token": {**STRING, "description": "Send it back in X-CSRF-Token with calls that change data."},
                 "home": {**STRING, "description": "The UI page of the caller."},
             },
             ...,
         ),
         "EmailBody": obj({"email": STRING}, ...),
+        "LanguageBody": obj({"language": LANGUAGE}, ...),
+        "LanguageSaved": obj({"language": LANGUAGE, "message": STRING}, ...),
         "ResetBody": obj({"token": STRING, "password": STRING}, ...),
         "PasswordBody": obj({"password": STRING}, ...),
         "GeneratedPassword": obj({"password": STRING}, ...),

@@ -2,6 +2,7 @@
 
 from flask import request
 
+from ..i18n.messages import translate
 from ..rest import crud_blueprint, identity, list_response, page_args, search_response
 from .service import patrons
 
@@ -16,7 +17,9 @@ def patron_account():
 
 @blueprint.get("/api/patrons/<pid>/circulation")
 def circulation(pid):
-    return patrons.circulation(identity(), pid, request.args.get("action", ""))
+    """``reasons`` are machine words; ``messages`` in the caller's language (Accept-Language)."""
+    answer = patrons.circulation(identity(), pid, request.args.get("action", ""))
+    return {**answer, "messages": [translate(message) for message in answer["messages"]]}
 
 
 @blueprint.get("/api/patrons/<pid>/notification_recipients")

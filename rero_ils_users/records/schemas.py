@@ -47,7 +47,7 @@ def ecma_pattern(pattern):
 
 def _pattern(validator, pattern, instance, schema):
     if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}.")
 
 
 _Validator = jsonschema.validators.extend(Draft7Validator, {"pattern": _pattern})

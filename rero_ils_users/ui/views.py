@@ -12,17 +12,20 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError as CSRFError
 
 from ..accounts import service as accounts
+from ..errors import ValidationError
 from ..permissions import policy
 from ..permissions.needs import person_of
 from ..permissions.policy import MANAGE
 from ..permissions.roles import PATRON, PRO_ROLES, RECORD_ROLES
 from ..privacy import service as privacy
 from ..rest import identity
+from . import localized
 from .next import same_site_path
 
 blueprint = Blueprint(
     "ui", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static"
 )
+localized.register(blueprint)
 
 
 def _me():
@@ -90,6 +93,23 @@ def logout():
             return _page("logout.html", _me(), 400, error=str(exc))
     accounts.logout()
     return redirect("/", 303)
+
+
+@blueprint.post("/language")
+def language():
+    """The header's language selector: kept in the account (the session when anonymous),
+    then back to the page it was sent from."""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except CSRFError:
+            return redirect("/", 303)  # a stale form: nothing changed, the page shows the same
+    user = current_user if current_user.is_authenticated else None
+    try:
+        accounts.set_language(user, {"language": request.form.get("language") or None})
+    except ValidationError:
+        pass  # an unknown language: the page stays as it was
+    return redirect(same_site_path(request.form.get("next")) or "/", 303)
 
 
 @blueprint.get("/reset/<token>")

@@ -54,7 +54,9 @@ def test_malformed_login_body_is_a_400_naming_the_field(client):
     assert client.post("/api/login", data="x", content_type="text/plain").status_code == 400
     res = client.post("/api/login", json={"login": "alice"})
     assert res.status_code == 400
-    assert res.get_json()["errors"] == [{"field": "password", "message": "A string of 1 to 1024 characters is required."}]
+    assert res.get_json()["errors"] == [
+        {"field": "password", "message": "A string of 1 to 1024 characters is required.", "code": "string_required"}
+    ]
 
 
 def test_five_failures_lock_the_name_for_fifteen_minutes_even_with_the_right_password(client, caplog):

@@ -4,6 +4,7 @@ of several installations on one Redis. Every refusal is a JSON error of the
 contract's shape, and nothing is half-written in the database."""
 
 import json
+import re
 
 import pytest
 from invenio_db import db
@@ -54,7 +55,8 @@ def error_of(res, status):
     body = res.get_json()
     assert body["status"] == status and isinstance(body["message"], str)
     for error in body.get("errors", []):
-        assert set(error) == {"field", "message"}
+        assert set(error) == {"field", "message", "code"}
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", error["code"]), error  # a machine code, the same in every language
     return body
 
 

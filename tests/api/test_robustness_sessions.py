@@ -209,7 +209,11 @@ def test_a_reset_mail_never_links_to_an_untrusted_host(hostless, smtp):
     res = client.post("/api/password/forgot", json={"email": "alice@example.org"}, headers={"Host": "evil.example"})
     assert res.status_code == 400
     assert res.get_json()["errors"] == [
-        {"field": "Host", "message": "The Host header 'evil.example' is not one of this server's TRUSTED_HOSTS."}
+        {
+            "field": "Host",
+            "message": "The Host header 'evil.example' is not one of this server's TRUSTED_HOSTS.",
+            "code": "untrusted_host",
+        }
     ]
     assert smtp.messages == []
     res = client.post("/api/password/forgot", json={"email": "alice@example.org"}, headers={"Host": "localhost:5000"})

@@ -622,6 +622,8 @@ EXEMPT = {
     ("POST", "/api/logout"): "ends the caller's own session; takes no identifier",
     ("POST", "/logout"): "the page's logout form: ends the caller's own session; takes no identifier",
     ("POST", "/api/user/password/validate"): "checks a string against the policy; stores nothing",
+    ("PUT", "/api/user/language"): "the caller's own page language (account or session); takes no identifier",
+    ("POST", "/language"): "the header's language selector: the caller's own page language; takes no identifier",
 }
 assert all(case.status != PASS for case in CASES), "a case without the refusal it must get"
 ROUTES = {case.route for case in CASES}

@@ -23,6 +23,7 @@ from invenio_db import db
 from passlib.hash import pbkdf2_sha512
 
 from rero_ils_users import config as defaults
+from rero_ils_users import i18n
 from rero_ils_users.accounts import lockout, passwords
 from rero_ils_users.accounts.passwords import checked_password, policy_errors
 from rero_ils_users.clock import zone
@@ -218,6 +219,16 @@ def uses_engine_options(app):
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"options": "-c timezone=UTC"}
 
 
+def offers_languages(app):
+    with app.test_request_context("/", headers={"Accept-Language": "it, de;q=0.5"}):
+        assert i18n.languages() == ["fr", "de"] and i18n.current_language() == "de"  # no Italian offered
+
+
+def defaults_to_language(app):
+    with app.test_request_context("/api/", headers={"Accept-Language": "es"}):
+        assert i18n.current_language() == "fr"
+
+
 # documented key -> (environment text, check in the built app's context)
 CHECKS = {
     "SQLALCHEMY_DATABASE_URI": ("postgresql+psycopg2://u:p@db.example.org:5433/ils", uses_database),
@@ -255,6 +266,8 @@ CHECKS = {
     "SQLALCHEMY_ENGINE_OPTIONS": ("{'pool_pre_ping': False, 'pool_size': 3}", uses_engine_options),
     "IMPORT_BATCH_SIZE": ("50", imports_in_batches_of),
     "LEGACY_PASSWORD_SALT": ("their-salt", verifies_legacy_hashes_with),
+    "I18N_LANGUAGES": ("fr, de", offers_languages),
+    "I18N_DEFAULT": ("fr", defaults_to_language),
 }
 
 

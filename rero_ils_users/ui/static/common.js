@@ -4,41 +4,53 @@
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
-const ROLE_LABELS = {
-  patron: "patron",
-  pro_full_permissions: "pro: full permissions",
-  pro_library_administrator: "pro: library administrator",
-  pro_read_only: "pro: read only",
-  pro_catalog_manager: "pro: catalog manager",
-  pro_circulation_manager: "pro: circulation",
-  pro_user_manager: "pro: user manager",
-  pro_acquisition_manager: "pro: acquisition manager",
-  pro_entity_manager: "pro: entity manager",
-  pro_statistic_manager: "pro: statistics",
-  any_user: "any user",
-  authenticated_user: "authenticated user",
-  superuser: "superuser",
-  admin: "admin",
-  monitoring: "monitoring",
-  document_importer: "document importer",
-};
+// --- the page's language: its catalogue comes from the server (ui/localized.py) ----------
+const CATALOG = JSON.parse(document.getElementById("i18n-catalog")?.textContent || "{}");
+export const LANG = CATALOG.lang || document.documentElement.lang || "en";
+const fillIn = (text, values) => text.replace(/%\((\w+)\)s/g, (m, k) => (k in values ? String(values[k]) : m));
+// t("English text", {name: value}): the text in the page's language, %(name)s filled in
+export function t(text, values = {}) {
+  const entry = CATALOG.messages?.[text];
+  return fillIn(typeof entry === "string" && entry ? entry : text, values);
+}
+// tn("%(num)s patron", "%(num)s patrons", n): the form the language uses for n
+const PLURALS = new Intl.PluralRules(LANG);
+export function tn(singular, plural, num, values = {}) {
+  const entry = CATALOG.messages?.[singular];
+  const form = PLURALS.select(num) === "one" ? "one" : "other";
+  const text = entry?.[form] || (form === "one" ? singular : plural);
+  return fillIn(text, { num, ...values });
+}
+// "YYYY-MM-DD" (or an ISO datetime) as the page's language writes it
+const DATE = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeZone: "UTC" });
+const DATETIME = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short" });
+export function formatDate(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+  return m ? DATE.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))) : value || "";
+}
+export function formatDateTime(value) {
+  const d = value ? new Date(value) : null;
+  return d && !Number.isNaN(d.getTime()) ? DATETIME.format(d) : value || "";
+}
+export const PASSWORD_RULE = CATALOG.password_rule || "";
+
 export const LOGIN_MESSAGES = {
-  INVALID_USER_OR_PASSWORD: "Wrong login or password.",
-  TOO_MANY_ATTEMPTS: "Too many failed attempts: this login is locked for 15 minutes.",
-  ACCOUNT_EXPIRED: "Your account has expired. Please contact your library.",
+  INVALID_USER_OR_PASSWORD: () => t("Wrong login or password."),
+  TOO_MANY_ATTEMPTS: () => t("Too many failed attempts: this login is locked for %(minutes)s minutes.", { minutes: CATALOG.lockout_minutes }),
+  ACCOUNT_EXPIRED: () => t("Your account has expired. Please contact your library."),
 };
-export const LANGUAGES = { eng: "English", fre: "French", ger: "German", ita: "Italian" };
+export const LANGUAGES = { eng: t("English"), fre: t("French"), ger: t("German"), ita: t("Italian") };
 export const FACETS = [
-  ["roles", "Roles"],
-  ["patron_type", "Patron type"],
-  ["library", "Library"],
-  ["city", "City"],
-  ["blocked", "Blocked"],
-  ["expired", "Expired"],
-  ["local_codes", "Local codes"],
+  ["roles", t("Roles")],
+  ["patron_type", t("Patron type")],
+  ["library", t("Library")],
+  ["city", t("City")],
+  ["blocked", t("Blocked")],
+  ["expired", t("Expired")],
+  ["local_codes", t("Local codes")],
 ];
 export const SEARCH_KEYS = ["q", "sort", "page", "size", "barcode", ...FACETS.map(([k]) => k)];
-export const roleLabel = (role) => ROLE_LABELS[role] || role;
+export const roleLabel = (role) => CATALOG.roles?.[role] || role;
 
 // --- small DOM helpers --------------------------------------------------------------
 export function h(tag, attrs = {}, ...children) {
@@ -69,7 +81,7 @@ function csrfToken() { return $('meta[name="csrf-token"]')?.content || ""; }
 
 export async function api(method, url, body) {
   const send = async () => {
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", "Accept-Language": LANG };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
     const res = await fetch(url, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
@@ -80,7 +92,7 @@ export async function api(method, url, body) {
   let res = await send();
   if (res.status === 400 && /csrf/i.test(res.data.message || "") && method !== "GET") {
     // the page's token went stale (a new session): ask for the current one, try once more
-    const session = await fetch("/api/login", { credentials: "same-origin", headers: { Accept: "application/json" } });
+    const session = await fetch("/api/login", { credentials: "same-origin", headers: { Accept: "application/json", "Accept-Language": LANG } });
     if (session.ok) { $('meta[name="csrf-token"]').content = (await session.json()).csrf_token; res = await send(); }
   }
   if (res.status === 401 && document.body.dataset.page !== "login") {
@@ -131,7 +143,7 @@ export function showErrors(form, data) {
       input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), id].filter(Boolean).join(" "));
     }
   });
-  const summary = [data.message || "Something went wrong.", ...general].join(" ");
+  const summary = [data.message || t("Something went wrong."), ...general].join(" ");
   formAlert(form, summary);
   ($("[aria-invalid]", form) || $(".form-alert", form)).focus?.();
 }

@@ -19,4 +19,11 @@ const PAGES = {
   matrix: initMatrix,
 };
 
+// the header's language selector applies on change (its button serves without script)
+const languageForm = document.getElementById("language-form");
+if (languageForm) {
+  languageForm.querySelector(".language-apply").hidden = true;
+  languageForm.elements.language.addEventListener("change", () => languageForm.submit());
+}
+
 PAGES[document.body.dataset.page]?.();

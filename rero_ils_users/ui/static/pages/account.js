@@ -1,5 +1,7 @@
 // The patron's own account.
-import { $, h, badge, dl, busy, api, clearErrors, formAlert, showErrors, fill, personalData } from "../common.js";
+import { $, h, t, badge, dl, busy, api, clearErrors, formAlert, showErrors, fill, personalData, formatDate, formatDateTime } from "../common.js";
+
+const ACTIONS = () => ({ checkout: t("Checkout"), checkin: t("Checkin"), renewal: t("Renewal"), request: t("Request") });
 
 export async function initAccount() {
   const box = $("#account-records");
@@ -11,34 +13,34 @@ export async function initAccount() {
   busy(box, false);
   const hits = records.ok ? records.data.hits.hits : [];
   if (!hits.length) {
-    box.replaceChildren(h("p", { class: "notice" }, "You have no patron account in an organisation."));
-    historyBox.replaceChildren(h("p", { class: "muted" }, "No history."));
+    box.replaceChildren(h("p", { class: "notice" }, t("You have no patron account in an organisation.")));
+    historyBox.replaceChildren(h("p", { class: "muted" }, t("No history.")));
   } else {
     box.replaceChildren(...hits.map((hit) => {
       const m = hit.metadata;
       const p = m.patron || {};
       return h("section", { class: "card", "data-pid": hit.id },
-        h("h2", {}, m.organisation.name || m.organisation.pid, p.expired ? badge("Expired", "warn") : null, p.blocked ? badge("Blocked", "danger") : null),
-        dl([["Patron type", p.type?.name || p.type?.pid], ["Card number", (p.barcode || []).join(", ")],
-          ["Expiry date", p.expiration_date], ["Blocked", p.blocked ? p.blocked_note || "Yes" : ""],
-          ...(m.notes || []).filter((n) => n.type === "public_note").map((n) => ["Note from your library", n.content])]));
+        h("h2", {}, m.organisation.name || m.organisation.pid, p.expired ? badge(t("Expired"), "warn") : null, p.blocked ? badge(t("Blocked"), "danger") : null),
+        dl([[t("Patron type"), p.type?.name || p.type?.pid], [t("Card number"), (p.barcode || []).join(", ")],
+          [t("Expiry date"), formatDate(p.expiration_date)], [t("Blocked"), p.blocked ? p.blocked_note || t("Yes") : ""],
+          ...(m.notes || []).filter((n) => n.type === "public_note").map((n) => [t("Note from your library"), n.content])]));
     }));
     const histories = await Promise.all(hits.map((hit) => api("GET", `/api/patrons/${hit.id}/history?size=100`)));
     const entries = histories.flatMap((res) => (res.ok ? res.data.hits.hits : []));
     entries.sort((a, b) => (b.metadata.date || "").localeCompare(a.metadata.date || ""));
     historyBox.replaceChildren(entries.length
       ? h("div", { class: "table-wrap" }, h("table", { class: "table", id: "history-table" },
-        h("thead", {}, h("tr", {}, ["Date", "Action", "Title", "Item barcode"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, entries.map((e) => h("tr", {}, h("td", {}, (e.metadata.date || "").replace("T", " ").slice(0, 16)), h("td", {}, e.metadata.action),
+        h("thead", {}, h("tr", {}, [t("Date"), t("Action"), t("Title"), t("Item barcode")].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, entries.map((e) => h("tr", {}, h("td", {}, formatDateTime(e.metadata.date)), h("td", {}, ACTIONS()[e.metadata.action] || e.metadata.action),
           h("td", {}, e.metadata.item?.title || ""), h("td", { class: "mono" }, e.metadata.item?.barcode || ""))))))
-      : h("p", { class: "muted" }, user.data.metadata?.keep_history ? "No loans in your history yet." : "Your history is not kept. Tick \"Keep the circulation history\" below to keep it."));
+      : h("p", { class: "muted" }, user.data.metadata?.keep_history ? t("No loans in your history yet.") : t("Your history is not kept. Tick \"Keep the circulation history\" below to keep it.")));
   }
   const profile = $("#profile-form");
   const pwd = $("#password-form");
   if (user.ok) fill(profile, user.data.metadata);
   const keep = profile.elements.keep_history;
   keep.addEventListener("change", () => {
-    if (!keep.checked && !confirm("Turning this off deletes your circulation history at once. Continue?")) keep.checked = true;
+    if (!keep.checked && !confirm(t("Turning this off deletes your circulation history at once. Continue?"))) keep.checked = true;
   });
   profile.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -49,14 +51,14 @@ export async function initAccount() {
     if (!res.ok) {
       showErrors(profile, res.data);
       if ((res.data.errors || []).some((e) => e.field === "current_password")) {
-        formAlert(profile, "To change your email or username, type your current password in the \"Current password\" field below, then save again.");
+        formAlert(profile, t("To change your email or username, type your current password in the \"Current password\" field below, then save again."));
         pwd.elements.current_password.focus();
       }
       return;
     }
     clearErrors(profile);
     fill(profile, res.data.metadata);
-    formAlert(profile, "Your personal data was saved.", "success");
+    formAlert(profile, t("Your personal data was saved."), "success");
   });
   pwd.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -65,7 +67,7 @@ export async function initAccount() {
     if (!res.ok) return showErrors(pwd, res.data);
     pwd.reset();
     clearErrors(pwd);
-    formAlert(pwd, "Your password was changed.", "success");
+    formAlert(pwd, t("Your password was changed."), "success");
   });
   // the forms were disabled until now: never submitted natively, before their handlers exist
   for (const form of [profile, pwd]) form.querySelector("button[type=submit]").disabled = false;

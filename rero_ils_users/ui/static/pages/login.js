@@ -1,5 +1,5 @@
 // The login and password reset pages.
-import { $, LOGIN_MESSAGES, h, api, clearErrors, formAlert, showErrors } from "../common.js";
+import { $, LOGIN_MESSAGES, h, t, api, clearErrors, formAlert, showErrors } from "../common.js";
 
 // A path of this site or nothing, at every level of percent-decoding: one leading "/",
 // no backslash, no control character, no scheme or host (the server's rule, ui/next.py).
@@ -31,7 +31,7 @@ export function initLogin() {
     const res = await api("POST", "/api/login", { login: form.elements.login.value.trim(), password: form.elements.password.value });
     if (!res.ok) {
       const message = res.data.message || "";
-      formAlert(form, LOGIN_MESSAGES[message] || (res.data.errors || []).map((e) => e.message).join(" ") || message || "Login failed.");
+      formAlert(form, LOGIN_MESSAGES[message]?.() || (res.data.errors || []).map((e) => e.message).join(" ") || message || t("Login failed."));
       form.elements.password.value = "";
       form.elements.password.focus();
       return;
@@ -44,7 +44,7 @@ export function initLogin() {
     event.preventDefault();
     clearErrors(forgot);
     const res = await api("POST", "/api/password/forgot", { email: forgot.elements.email.value.trim() });
-    if (res.ok) formAlert(forgot, res.data.message || "If this address is known, a reset link is on its way.", "success");
+    if (res.ok) formAlert(forgot, res.data.message || t("If this address is known, a reset link is on its way."), "success");
     else showErrors(forgot, res.data);
   });
 }
@@ -56,7 +56,7 @@ export function initReset() {
     const res = await api("POST", "/api/password/reset", { token: form.dataset.token, password: form.elements.password.value });
     if (!res.ok) return showErrors(form, res.data);
     clearErrors(form);
-    formAlert(form, "Your password was changed. You can now log in.", "success");
-    form.querySelector("button").replaceWith(h("a", { class: "button primary", href: "/" }, "Log in"));
+    formAlert(form, t("Your password was changed. You can now log in."), "success");
+    form.querySelector("button").replaceWith(h("a", { class: "button primary", href: "/" }, t("Log in")));
   });
 }

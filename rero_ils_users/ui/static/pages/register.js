@@ -1,5 +1,5 @@
 // Registering a patron (the RERO ILS flow) and editing one.
-import { $, $$, roleLabel, h, dl, show, api, clearErrors, formAlert, showErrors, fill, personalData, ref, names } from "../common.js";
+import { $, $$, PASSWORD_RULE, roleLabel, h, t, dl, show, api, clearErrors, formAlert, showErrors, fill, personalData, ref, names, formatDate } from "../common.js";
 
 function step(name) {
   for (const li of $$(".steps li")) li.classList.toggle("current", li.dataset.step === name);
@@ -77,7 +77,8 @@ function fillManagement(form, m) {
 }
 
 function personBanner(user, extra) {
-  return h("p", { class: "notice" }, `For ${user.first_name || ""} ${user.last_name || ""} (${user.username}${user.email ? ", " + user.email : ""}). `, extra || "");
+  const who = `${user.first_name || ""} ${user.last_name || ""} (${user.username}${user.email ? ", " + user.email : ""})`;
+  return h("p", { class: "notice" }, t("For %(person)s.", { person: who }), " ", extra || "");
 }
 
 export async function initRegister() {
@@ -88,7 +89,7 @@ export async function initRegister() {
   const management = $("#management-form");
   const assignable = (root.dataset.assignable || "").split(" ");
   for (const el of $$("[data-role-label]")) el.textContent = roleLabel(el.dataset.roleLabel);
-  for (const el of $$('input[name="roles"]', management)) if (!assignable.includes(el.value)) el.closest("label").title = "You may not assign this role.";
+  for (const el of $$('input[name="roles"]', management)) if (!assignable.includes(el.value)) el.closest("label").title = t("You may not assign this role.");
   const [types, libraries] = await Promise.all([names("patron_types"), names("libraries")]);
   for (const [pid, name] of Object.entries(types)) management.elements.patron_type.append(h("option", { value: pid }, name));
   $("#libraries").replaceChildren(...Object.entries(libraries).map(([pid, name]) =>
@@ -112,20 +113,20 @@ export async function initRegister() {
 
   if (editPid) {
     const rec = await api("GET", `/api/patrons/${editPid}`);
-    if (!rec.ok) { root.replaceChildren(h("p", { class: "notice error", role: "alert" }, rec.data.message || "Not found.")); return; }
+    if (!rec.ok) { root.replaceChildren(h("p", { class: "notice error", role: "alert" }, rec.data.message || t("Not found."))); return; }
     state.existing = rec.data.metadata;
     state.userId = rec.data.metadata.user_id;
     state.revision = rec.data.revision;
     const user = await api("GET", `/api/users/${state.userId}`);
     fill(personal, user.ok ? user.data.metadata : rec.data.metadata.user || {});
     state.user = user.ok ? user.data.metadata : null;
-    $("#password-hint").textContent = "Leave empty to keep the current password. At least 8 characters, with a lowercase letter, an uppercase letter and a digit.";
+    $("#password-hint").textContent = t("Leave empty to keep the current password.") + " " + PASSWORD_RULE;
     for (const title of $$("#register section > h2")) title.textContent = title.textContent.replace(/^\d\. /, "");
     fillManagement(management, state.existing);
     management.dispatchEvent(new Event("change"));
     step("personal");
     step("management");
-    $("#person-banner").replaceChildren(personBanner(rec.data.metadata.user || {}, h("a", { href: `/staff/patrons/${editPid}` }, "Back to the patron")));
+    $("#person-banner").replaceChildren(personBanner(rec.data.metadata.user || {}, h("a", { href: `/staff/patrons/${editPid}` }, t("Back to the patron"))));
   }
 
   $("#lookup-form").addEventListener("submit", async (event) => {
@@ -134,11 +135,11 @@ export async function initRegister() {
     const out = $("#lookup-result");
     if (!value) return;
     const res = await api("GET", "/api/users/?q=" + encodeURIComponent(value));
-    if (!res.ok) { out.replaceChildren(h("p", { class: "notice error", role: "alert" }, res.data.message || "Lookup failed.")); return; }
+    if (!res.ok) { out.replaceChildren(h("p", { class: "notice error", role: "alert" }, res.data.message || t("Lookup failed."))); return; }
     const hit = res.data.hits.hits[0];
     $("#step-management").hidden = true;
     if (!hit) {
-      out.replaceChildren(h("p", { class: "notice", role: "status" }, "No account found: fill in the personal data."));
+      out.replaceChildren(h("p", { class: "notice", role: "status" }, t("No account found: fill in the personal data.")));
       personal.reset();
       clearErrors(personal);
       personal.elements[value.includes("@") ? "email" : "username"].value = value;
@@ -151,16 +152,16 @@ export async function initRegister() {
     const user = hit.metadata;
     const mine = (user.patrons || []).find((p) => p.organisation.pid === state.organisation);
     if (mine) {
-      out.replaceChildren(h("p", { class: "notice warn", role: "status" }, `${user.first_name} ${user.last_name} is already registered in your organisation. `,
-        h("a", { href: `/staff/patrons/${mine.pid}` }, "Open the patron record")));
+      out.replaceChildren(h("p", { class: "notice warn", role: "status" }, t("%(name)s is already registered in your organisation.", { name: `${user.first_name} ${user.last_name}` }), " ",
+        h("a", { href: `/staff/patrons/${mine.pid}` }, t("Open the patron record"))));
       $("#step-personal").hidden = true;
       return;
     }
-    out.replaceChildren(h("p", { class: "notice success", role: "status" }, "An account exists: its personal data will be used for this patron."));
+    out.replaceChildren(h("p", { class: "notice success", role: "status" }, t("An account exists: its personal data will be used for this patron.")));
     $("#personal-summary").replaceChildren(dl([
-      ["Name", `${user.first_name || ""} ${user.last_name || ""}`], ["Username", user.username], ["E-mail", user.email],
-      ["Birth date", user.birth_date], ["City", user.city]]),
-    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "use-account", onclick: () => toManagement(hit) }, "Use this personal data")));
+      [t("Name"), `${user.first_name || ""} ${user.last_name || ""}`], [t("Username"), user.username], [t("E-mail"), user.email],
+      [t("Birth date"), formatDate(user.birth_date)], [t("City"), user.city]]),
+    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "use-account", onclick: () => toManagement(hit) }, t("Use this personal data"))));
     show(personal, false);
     step("personal");
   });
@@ -182,17 +183,17 @@ export async function initRegister() {
     personal.elements.password.value = "";
     if (res.data.generated_password) {
       formAlert(personal, "", "success");
-      $(".form-alert", personal).replaceChildren("Account created. Generated password (shown only this once, give it to the patron now): ",
+      $(".form-alert", personal).replaceChildren(t("Account created. Generated password (shown only this once, give it to the patron now):"), " ",
         h("code", { id: "generated-password" }, res.data.generated_password));
     } else {
-      formAlert(personal, state.userId ? "Personal data saved." : "Account created.", "success");
+      formAlert(personal, state.userId ? t("Personal data saved.") : t("Account created."), "success");
     }
     toManagement(res.data);
   });
 
   management.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!state.userId) return formAlert(management, "Save the personal data first.");
+    if (!state.userId) return formAlert(management, t("Save the personal data first."));
     const data = managementData(management, roles, state);
     const res = editPid ? await api("PUT", `/api/patrons/${editPid}`, data) : await api("POST", "/api/patrons/", data);
     if (!res.ok) return showErrors(management, res.data);

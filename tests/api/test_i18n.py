@@ -1,0 +1,239 @@
+"""The four languages (issue 14): API messages follow Accept-Language and keep their
+shape, field paths and machine codes; pages follow the person's choice (kept in their
+account), else Accept-Language, else English; the contract's constants stay as they are."""
+
+import json
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from invenio_db import db
+from sqlalchemy import text
+
+from rero_ils_users import dbupgrade
+from rero_ils_users.accounts.models import User
+from rero_ils_users.cli import init
+from tests.helpers import PASSWORD, login, make_desk, make_person, make_user, record_data
+
+PAST = (date.today() - timedelta(days=3)).isoformat()
+
+
+def lang_of(html):
+    return re.search(r'<html lang="(\w+)">', html).group(1)
+
+
+def catalog_of(html):
+    return json.loads(re.search(r'<script type="application/json" id="i18n-catalog">(.*?)</script>', html, re.S).group(1))
+
+
+def duplicate_barcode(client, desk, language):
+    make_person(desk.org, ptype=desk.ptype, barcode="2050000111")
+    other = make_user(steward=desk.org)
+    data = record_data(other, desk.org, ["patron"], ptype=desk.ptype, barcode="2050000111")
+    return client.post("/api/patrons/", json=data, headers={"Accept-Language": language})
+
+
+def test_a_field_error_in_german_names_its_field_and_code(client):
+    desk = make_desk(client, ptype=True)
+    res = duplicate_barcode(client, desk, "de-CH,de;q=0.9,en;q=0.5")
+    assert res.status_code == 409
+    body = res.get_json()
+    assert body["errors"] == [
+        {
+            "field": "patron.barcode",
+            "code": "barcode_taken",
+            "message": "Dieser Strichcode wird in der Organisation bereits verwendet.",
+        }
+    ]
+    assert body["message"] == "Dieser Strichcode wird in der Organisation bereits verwendet."
+    assert "Accept-Language" in res.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize(
+    "language, required, date_message",
+    [
+        ("en", "Missing data for required field.", "A real date written YYYY-MM-DD."),
+        ("fr", "Champ obligatoire.", "Une date réelle au format AAAA-MM-JJ."),
+        ("de", "Pflichtfeld.", "Ein gültiges Datum im Format JJJJ-MM-TT."),
+        ("it", "Campo obbligatorio.", "Una data valida nel formato AAAA-MM-GG."),
+    ],
+)
+def test_validation_errors_keep_shape_paths_and_codes_in_every_language(client, language, required, date_message):
+    make_desk(client)
+    data = {"username": "zoe", "first_name": "Zoë", "birth_date": "1990-02-31", "password": "Secret-123"}
+    res = client.post("/api/users/", json=data, headers={"Accept-Language": language})
+    assert res.status_code == 400
+    body = res.get_json()
+    assert set(body) == {"status", "message", "errors"}
+    entries = {e["field"]: e for e in body["errors"]}
+    assert set(entries) == {"last_name", "birth_date"}
+    assert entries["last_name"] == {"field": "last_name", "code": "required", "message": required}
+    assert entries["birth_date"] == {"field": "birth_date", "code": "date_invalid", "message": date_message}
+
+
+def test_interpolated_values_are_kept_in_the_translation(client):
+    make_desk(client)
+    res = client.put("/api/user/language", json={"language": "es"}, headers={"Accept-Language": "it"})
+    assert res.status_code == 400
+    assert res.get_json()["errors"] == [
+        {"field": "language", "code": "not_in_choices", "message": "Deve essere uno tra: en, fr, de, it."}
+    ]
+    res = client.get("/api/patrons/?size=5000", headers={"Accept-Language": "fr"})
+    assert res.get_json()["errors"][0] == {"field": "size", "code": "out_of_range", "message": "Doit être compris entre 1 et 1000."}
+
+
+def test_accept_language_falls_back_to_english(client):
+    cases = {"es": "Not found.", "es, *;q=0.1": "Not found.", "fr-CH, de;q=0.8": "Introuvable.", "it-CH": "Non trovato."}
+    make_desk(client)
+    for header, message in cases.items():
+        assert client.get("/api/patrons/999999", headers={"Accept-Language": header}).get_json()["message"] == message
+    assert client.get("/api/patrons/999999").get_json()["message"] == "Not found."
+
+
+def test_the_api_follows_accept_language_before_the_accounts_choice(client):
+    desk = make_desk(client)
+    db.session.get(User, desk.librarian).language = "it"
+    db.session.commit()
+    assert client.get("/api/patrons/999999").get_json()["message"] == "Non trovato."  # no header: the choice
+    assert client.get("/api/patrons/999999", headers={"Accept-Language": "de"}).get_json()["message"] == "Nicht gefunden."
+
+
+def test_the_contract_constants_are_never_translated(client, app):
+    desk = make_desk()
+    user_id, _ = make_person(desk.org, user={"username": "pat"}, expiration_date=PAST)
+    for language in ("fr", "de", "it"):
+        res = client.post("/api/login", json={"login": "pat", "password": "Wrong-1234"}, headers={"Accept-Language": language})
+        assert (res.status_code, res.get_json()["message"]) == (400, "INVALID_USER_OR_PASSWORD")
+    db.session.get(User, user_id).expired_at = datetime.utcnow()
+    db.session.commit()
+    res = client.post("/api/login", json={"login": "pat", "password": PASSWORD}, headers={"Accept-Language": "de"})
+    assert res.get_json()["message"] == "ACCOUNT_EXPIRED"
+    for _ in range(app.config["LOGIN_MAX_ATTEMPTS"]):
+        client.post("/api/login", json={"login": "pat", "password": "Wrong-1234"})
+    res = client.post("/api/login", json={"login": "pat", "password": "Wrong-1234"}, headers={"Accept-Language": "it"})
+    assert (res.status_code, res.get_json()["message"]) == (429, "TOO_MANY_ATTEMPTS")
+
+
+def test_a_french_page_says_so(client):
+    res = client.get("/", headers={"Accept-Language": "fr-CH,fr;q=0.9"})
+    html = res.get_data(as_text=True)
+    assert lang_of(html) == "fr"
+    assert "<h1>Se connecter</h1>" in html and "Mot de passe oublié" in html
+    visible = re.sub(r'<script type="application/json".*?</script>', "", html, flags=re.S)  # keys are English
+    assert "Log in" not in visible and "Password" not in visible
+    catalog = catalog_of(html)
+    assert catalog["lang"] == "fr"
+    assert catalog["messages"]["Wrong login or password."] == "Identifiant ou mot de passe incorrect."
+    assert catalog["messages"]["%(num)s patron"] == {"one": "%(num)s lecteur", "other": "%(num)s lecteurs"}
+    assert catalog["roles"]["patron"] == "lecteur"
+    assert "Accept-Language" in res.headers["Vary"]
+
+
+def test_without_choice_or_header_the_page_is_english(client):
+    html = client.get("/").get_data(as_text=True)
+    assert lang_of(html) == "en" and "<h1>Log in</h1>" in html
+
+
+def test_the_account_remembers_the_language(client):
+    desk = make_desk(client)
+    res = client.put("/api/user/language", json={"language": "fr"})
+    assert res.status_code == 200 and res.get_json() == {"language": "fr", "message": "Langue enregistrée."}
+    assert db.session.get(User, desk.librarian).language == "fr"
+    assert client.get("/api/login").get_json()["user"]["language"] == "fr"
+    # the choice beats the browser's language on pages, in a later session too
+    client.post("/api/logout")
+    login(client, desk.librarian)
+    html = client.get("/account", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert lang_of(html) == "fr" and "<h1>Mon compte</h1>" in html
+    assert '<option value="fr" lang="fr" selected>Français</option>' in html
+    # the header's selector (a form): German, then back to the page it came from
+    res = client.post("/language", data={"language": "de", "next": "/account"})
+    assert (res.status_code, res.headers["Location"]) == (303, "/account")
+    assert db.session.get(User, desk.librarian).language == "de"
+    assert "<h1>Mein Konto</h1>" in client.get("/account").get_data(as_text=True)
+    # null forgets the choice: the browser's language again
+    assert client.put("/api/user/language", json={"language": None}).status_code == 200
+    assert lang_of(client.get("/account", headers={"Accept-Language": "it"}).get_data(as_text=True)) == "it"
+
+
+def test_an_anonymous_choice_lives_in_the_session(client):
+    res = client.post("/language", data={"language": "it", "next": "//evil.example"})
+    assert res.headers["Location"] == "/"  # never a redirect off the site
+    assert lang_of(client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)) == "it"
+    client.post("/language", data={"language": "klingon"})
+    assert lang_of(client.get("/").get_data(as_text=True)) == "it"
+
+
+def test_the_rules_the_pages_state_come_from_the_configuration(client, app):
+    saved = {k: app.config[k] for k in ("PASSWORD_MIN_LENGTH", "PASSWORD_REQUIRE_SPECIAL", "LOGIN_LOCKOUT")}
+    try:
+        app.config.update(PASSWORD_MIN_LENGTH=12, PASSWORD_REQUIRE_SPECIAL=True, LOGIN_LOCKOUT=timedelta(minutes=40))
+        html = client.get("/reset/sometoken", headers={"Accept-Language": "de"}).get_data(as_text=True)
+        assert "Mindestens 12 Zeichen" in html and "weder Buchstabe noch Ziffer" in html
+        assert catalog_of(html)["lockout_minutes"] == 40
+        assert "8 Zeichen" not in html
+    finally:
+        app.config.update(saved)
+    html = client.get("/reset/sometoken").get_data(as_text=True)
+    assert "At least 8 characters, with a lowercase letter, an uppercase letter and a digit." in html
+
+
+def test_the_data_page_writes_dates_and_labels_in_the_page_language(client):
+    desk = make_desk()
+    user_id, _ = make_person(desk.org, user={"birth_date": "1952-05-21"})
+    login(client, user_id)
+    client.put("/api/user/language", json={"language": "fr"})
+    html = client.get("/account/data").get_data(as_text=True)
+    assert "<dt>Date de naissance</dt><dd>21 mai 1952</dd>" in html
+    assert "<dt>Rôles</dt><dd>lecteur</dd>" in html  # the role's label
+    assert "<td>Données personnelles " in html and "<td>Créé</td>" in html  # the audit's words
+
+
+def test_circulation_messages_follow_the_language_and_reasons_stay_codes(client):
+    desk = make_desk(client, ptype=True)
+    _, pid = make_person(desk.org, ptype=desk.ptype, blocked=True, blocked_note="Trois livres perdus")
+    answer = client.get(f"/api/patrons/{pid}/circulation?action=checkout", headers={"Accept-Language": "fr"}).get_json()
+    assert answer == {"allowed": False, "reasons": ["blocked"], "messages": ["Le lecteur est bloqué\u00a0: Trois livres perdus"]}
+
+
+def test_init_adds_the_language_column_to_an_older_database(app):
+    """``rero-ils-users init`` upgrades a database made before the column existed."""
+    db.session.execute(text("ALTER TABLE accounts_user DROP COLUMN language"))
+    db.session.commit()
+    try:
+        assert [(t.name, c.name) for t, c in dbupgrade.missing_columns()] == [("accounts_user", "language")]
+        result = app.test_cli_runner().invoke(init)
+        assert result.exit_code == 0, result.output
+        assert "column(s) added: accounts_user.language" in result.output
+        assert dbupgrade.missing_columns() == []
+        assert "column" not in app.test_cli_runner().invoke(init).output  # idempotent
+    finally:
+        dbupgrade.add_missing_columns()
+
+
+def test_raw_schema_wording_reaches_nobody(client):
+    """jsonschema's "'' should be non-empty." is said for a librarian, in English too."""
+    make_desk(client)
+    data = {"username": "zoe", "first_name": "", "last_name": "Müller", "birth_date": "1990-02-03"}
+    for language, message in (("en", "Must not be empty."), ("de", "Darf nicht leer sein.")):
+        res = client.post("/api/users/", json=data, headers={"Accept-Language": language})
+        assert res.get_json()["errors"] == [{"field": "first_name", "code": "empty", "message": message}]
+
+
+def test_a_choice_made_before_logging_in_goes_into_the_account(client):
+    desk = make_desk()
+    username = db.session.get(User, desk.librarian).username
+    client.post("/language", data={"language": "it"})
+    assert client.post("/api/login", json={"login": username, "password": PASSWORD}).status_code == 200
+    assert db.session.get(User, desk.librarian).language == "it"
+    assert lang_of(client.get("/staff/patrons", headers={"Accept-Language": "de"}).get_data(as_text=True)) == "it"
+    # the latest choice wins; logging in without choosing keeps the account's
+    client.post("/api/logout")
+    client.post("/language", data={"language": "fr"})
+    client.post("/api/login", json={"login": username, "password": PASSWORD})
+    db.session.expire_all()
+    assert db.session.get(User, desk.librarian).language == "fr"
+    client.post("/api/logout")
+    client.post("/api/login", json={"login": username, "password": PASSWORD})
+    db.session.expire_all()
+    assert db.session.get(User, desk.librarian).language == "fr"
