@@ -228,3 +228,17 @@ def test_search_page_on_a_phone_has_no_horizontal_scrolling(page, shot):
     expect(page.locator("#result-count")).to_have_text("1 patron")
     no_sideways_scrolling(page)
     shot(page, "search-phone")
+
+
+def test_a_scan_sent_before_the_page_script_ran_still_opens_the_record(page):
+    """Enter before the script is ready sends the form itself (with scan=1): still a scan, once."""
+    world = make_world()
+    log_in(page, "librarian")
+    page.goto("/staff/patrons?q=2050000222&scan=1")
+    expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.bruno_pid}$"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/staff/patrons\?q=2050000222$"))
+    expect(page.locator("#results tbody a.name")).to_have_text(["Bernasconi, Bruno"])
+    # without scan=1, the same query in the URL is a list (a link, a reload)
+    page.goto("/staff/patrons?q=2050000222")
+    expect(page.locator("#results tbody a.name")).to_have_text(["Bernasconi, Bruno"])

@@ -264,7 +264,7 @@ function patronRow(hit, heads, q) {
   ];
   const classes = ["", "mono", "", "", "", "", p.expired ? "expired" : "", ""];
   // data-label: the column's name, shown next to the value where the table becomes cards (phones)
-  return h("tr", { "data-pid": hit.id }, cells.map((content, i) => h("td", { class: classes[i] || null, "data-label": heads[i] }, content)));
+  return h("tr", { "data-pid": hit.id }, cells.map((content, i) => h("td", { class: classes[i] || null, "data-label": heads[i] }, h("div", {}, content))));
 }
 
 function pager(total, page, size) {
@@ -308,7 +308,10 @@ export async function initPatrons() {
     search();
   });
   if (activeFilters(params).length) filtersQuery = query(params);
+  // the form went by itself (Enter before this script ran): a scan, once (Back does not repeat it)
+  const scanned = new URLSearchParams(location.search).get("scan") === "1";
+  if (scanned) history.replaceState(null, "", pageUrl(params));
   const [types, libraries] = await Promise.all([names("patron_types"), names("libraries")]);
   labels = { types, libraries };
-  await search();
+  await search({ scan: scanned });
 }
