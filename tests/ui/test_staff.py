@@ -57,11 +57,13 @@ def test_expired_patron_is_marked_and_sort_select_orders(page):
 
 
 def test_scanning_a_barcode_finds_the_patron(page, shot):
-    make_world()
+    world = make_world()
     log_in(page, "librarian")
     box = page.get_by_label("Search patrons")
     box.fill("2050000222")  # a scanner types the card number then Enter
     box.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.bruno_pid}$"))  # one card, one patron: opened
+    page.goto("/staff/patrons?q=2050000222")  # the list of that search
     expect(page.locator("#result-count")).to_have_text("1 patron")
     expect(rows(page).first).to_contain_text("Bernasconi, Bruno")
     expect(rows(page).first).to_contain_text("Barcode match")
