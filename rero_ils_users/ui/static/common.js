@@ -127,15 +127,24 @@ export function formAlert(form, message, kind = "error") {
   alert.hidden = false;
 }
 
+// the schema's wording ("'' should be non-empty.", "A string of 1 to 320 characters is required.")
+// said as a librarian would when the field was left empty
+const EMPTY_CODES = new Set(["empty", "string_required"]);
+function librarianMessage(error, field) {
+  const input = field.querySelector("input:not([type=checkbox]), select, textarea");
+  if (EMPTY_CODES.has(error.code) && input && !input.value.trim()) return t("Required: please fill this in.");
+  return error.message;
+}
+
 export function showErrors(form, data) {
   clearErrors(form);
   const general = [];
   (data.errors || []).forEach((error, i) => {
     const field = error.field ? fieldFor(form, error.field) : null;
-    if (!field) { general.push(error.field ? `${error.field}: ${error.message}` : error.message); return; }
+    if (!field) { general.push(error.message); return; } // a message a librarian reads, not a field path
     field.classList.add("has-error");
     const id = `err-${field.dataset.field.replace(/\W/g, "-")}-${i}`;
-    const message = h("p", { class: "field-error", id }, error.message);
+    const message = h("p", { class: "field-error", id }, librarianMessage(error, field));
     if (field.tagName === "FIELDSET") field.querySelector("legend").after(message); else field.append(message);
     const input = field.querySelector("input:not([type=checkbox]), select, textarea") || field.querySelector("input");
     if (input) {
@@ -276,4 +285,42 @@ export function copyButton(getText) {
     }
   });
   return button;
+}
+
+// --- the rules the server checks, from the same JSON schemas (GET /api/openapi.json) ---------
+let RULES = null;
+export function schemaRules() {
+  RULES ||= api("GET", "/api/openapi.json").then((res) => {
+    const schemas = res.data.components?.schemas || {};
+    const barcode = schemas.Patron?.properties?.patron?.properties?.barcode || {};
+    const username = schemas.User?.properties?.username || {};
+    const length = /\{(\d+),(\d+)\}/.exec(username.pattern || "");
+    return {
+      barcode: { min: barcode.items?.minLength, max: barcode.items?.maxLength, count: barcode.maxItems },
+      username: { pattern: username.pattern ? new RegExp(username.pattern) : null, min: length?.[1], max: length?.[2] },
+    };
+  });
+  return RULES;
+}
+
+// a rule checked as the field is left, then as it is typed in: the message stays next to the field
+export function liveCheck(input, check) {
+  const field = input.closest("[data-field]");
+  const id = `live-${input.id}`;
+  let touched = false;
+  const run = () => {
+    const problem = input.value.trim() ? check(input.value.trim()) : "";
+    $(`#${id}`)?.remove();
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+    if (problem) {
+      field.append(h("p", { class: "field-error live", id, role: "status" }, problem));
+      input.setAttribute("aria-invalid", "true");
+      described.push(id);
+    } else if (!$(".field-error", field)) {
+      input.removeAttribute("aria-invalid");
+    }
+    input.setAttribute("aria-describedby", described.join(" "));
+  };
+  input.addEventListener("blur", () => { touched = true; run(); });
+  input.addEventListener("input", () => { if (touched || $(`#${id}`) || check.immediate?.(input.value)) run(); });
 }

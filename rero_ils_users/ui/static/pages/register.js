@@ -1,7 +1,7 @@
 // Registering a patron (the RERO ILS flow) and editing one.
 import {
   $, $$, PASSWORD_RULE, roleLabel, h, t, dl, show, api, clearErrors, formAlert, showErrors, fill, personalData, ref, names, formatDate,
-  unsavedGuard, scannerField, copyButton,
+  unsavedGuard, scannerField, copyButton, schemaRules, liveCheck,
 } from "../common.js";
 
 function step(name) {
@@ -96,6 +96,32 @@ async function savePersonal(personal, state) {
   return api("PUT", `/api/users/${state.userId}`, body, { "If-Match": `"${current.data.revision}"` });
 }
 
+// the rules of the card number and the username, from the schemas the server checks with,
+// stated next to their fields and checked as they are typed
+async function statedRules(personal, management) {
+  const { barcode, username } = await schemaRules();
+  if (barcode.min) {
+    $("#barcode-hint").textContent = t("%(min)s to %(max)s characters per card, unique in the organisation; several cards (at most %(count)s) separated by commas.",
+      { min: barcode.min, max: barcode.max, count: barcode.count });
+    liveCheck(management.elements.barcode, (value) => {
+      const wrong = value.split(",").map((b) => b.trim()).filter(Boolean).find((b) => b.length < barcode.min || b.length > barcode.max);
+      return wrong ? t("%(barcode)s has %(length)s characters: a card number has %(min)s to %(max)s.",
+        { barcode: wrong, length: wrong.length, min: barcode.min, max: barcode.max }) : "";
+    });
+  }
+  if (username.pattern) {
+    const rule = $("#username-rule");
+    rule.textContent = t("%(min)s to %(max)s characters: letters without accents (A-Z, a-z), digits, _ and -.", { min: username.min, max: username.max });
+    rule.hidden = false;
+    const allowed = new RegExp(`^${(/^\^(\[[^\]]+\])/.exec(username.pattern.source) || [, "."])[1]}*$`);
+    const check = (value) => (username.pattern.test(value) ? ""
+      : allowed.test(value) ? t("Too short or too long: %(rule)s", { rule: rule.textContent })
+        : t("Only letters without accents (A-Z, a-z), digits, _ and - (no spaces)."));
+    check.immediate = (value) => !allowed.test(value); // a wrong character: said at once
+    liveCheck(personal.elements.username, check);
+  }
+}
+
 function personBanner(user, extra) {
   const who = `${user.first_name || ""} ${user.last_name || ""} (${user.username}${user.email ? ", " + user.email : ""})`;
   return h("p", { class: "notice" }, t("For %(person)s.", { person: who }), " ", extra || "");
@@ -127,6 +153,7 @@ export async function initRegister() {
   personal.dataset.part = t("Personal data");
   management.dataset.part = t("Management data");
   scannerField(management.elements.barcode);
+  statedRules(personal, management);
   const toManagement = (user, generated) => {
     state.userId = user.id;
     state.registrationToken = (user.metadata && user.metadata.registration_token) || null;
