@@ -2,11 +2,13 @@
 a warning before leaving with changes, the generated password where the eye is,
 a scanner's Enter that never submits, and the reused person's data editable."""
 
+import os
 import re
 
 from playwright.sync_api import expect
 
 from tests.helpers import make_org, make_person
+from tests.ui.conftest import SHOTS
 from tests.ui.world import log_in, make_world
 
 
@@ -15,7 +17,7 @@ def _edit(page, pid):
     expect(page.locator("#management-form").get_by_label("Barcode or card number")).not_to_have_value("")
 
 
-def test_the_bottom_save_keeps_a_changed_city(page):
+def test_the_bottom_save_keeps_a_changed_city(page, shot):
     world = make_world()
     log_in(page, "librarian")
     _edit(page, world.alice_pid)
@@ -24,7 +26,10 @@ def test_the_bottom_save_keeps_a_changed_city(page):
     personal.get_by_label("City").fill("Marly")
     # one save for the page: the personal part has no button of its own
     expect(page.get_by_role("button", name="Save personal data")).to_have_count(0)
+    save = page.locator("#management-form").get_by_role("button", name="Save", exact=True)
+    expect(save).to_have_accessible_description("Saves the personal data and the management data together.")
     page.locator("#management-form").get_by_label("Public note (shown to the patron)").fill("Hello")
+    shot(page, "edit-one-save")
     page.locator("#management-form").get_by_role("button", name="Save", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.alice_pid}\?saved=1$"))
     expect(page.locator("dl.pairs").first).to_contain_text("Marly")
@@ -55,6 +60,7 @@ def test_leaving_with_unsaved_changes_asks_first(page):
     page.get_by_role("link", name="Back to the patron").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_be_visible()
+    page.screenshot(path=os.path.join(SHOTS, "edit-leave-dialog.png"))
     expect(dialog).to_have_attribute("aria-modal", "true")
     expect(dialog).to_contain_text("Personal data")
     expect(dialog.get_by_role("button", name="Stay on the page")).to_be_focused()
@@ -71,7 +77,7 @@ def test_leaving_with_unsaved_changes_asks_first(page):
     assert seen == ["beforeunload"]
 
 
-def test_the_generated_password_is_in_view_focused_and_copyable(page):
+def test_the_generated_password_is_in_view_focused_and_copyable(page, shot):
     make_world()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     log_in(page, "librarian")
@@ -90,6 +96,7 @@ def test_the_generated_password_is_in_view_focused_and_copyable(page):
     password = page.locator("#generated-password").text_content()
     box.get_by_role("button", name="Copy").click()
     expect(box.get_by_role("button", name="Copied")).to_be_visible()
+    page.screenshot(path=os.path.join(SHOTS, "register-generated-password.png"))  # the viewport: what the eye sees
     assert page.evaluate("navigator.clipboard.readText()") == password
 
 
