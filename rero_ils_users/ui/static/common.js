@@ -79,9 +79,9 @@ export function busy(el, value) { el.setAttribute("aria-busy", value ? "true" : 
 // --- the API ---------------------------------------------------------------------------
 function csrfToken() { return $('meta[name="csrf-token"]')?.content || ""; }
 
-export async function api(method, url, body) {
+export async function api(method, url, body, extraHeaders = {}) {
   const send = async () => {
-    const headers = { Accept: "application/json", "Accept-Language": LANG };
+    const headers = { Accept: "application/json", "Accept-Language": LANG, ...extraHeaders };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
     const res = await fetch(url, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
@@ -127,15 +127,24 @@ export function formAlert(form, message, kind = "error") {
   alert.hidden = false;
 }
 
+// the schema's wording ("'' should be non-empty.", "A string of 1 to 320 characters is required.")
+// said as a librarian would when the field was left empty
+const EMPTY_CODES = new Set(["empty", "string_required"]);
+function librarianMessage(error, field) {
+  const input = field.querySelector("input:not([type=checkbox]), select, textarea");
+  if (EMPTY_CODES.has(error.code) && input && !input.value.trim()) return t("Required: please fill this in.");
+  return error.message;
+}
+
 export function showErrors(form, data) {
   clearErrors(form);
   const general = [];
   (data.errors || []).forEach((error, i) => {
     const field = error.field ? fieldFor(form, error.field) : null;
-    if (!field) { general.push(error.field ? `${error.field}: ${error.message}` : error.message); return; }
+    if (!field) { general.push(error.message); return; } // a message a librarian reads, not a field path
     field.classList.add("has-error");
     const id = `err-${field.dataset.field.replace(/\W/g, "-")}-${i}`;
-    const message = h("p", { class: "field-error", id }, error.message);
+    const message = h("p", { class: "field-error", id }, librarianMessage(error, field));
     if (field.tagName === "FIELDSET") field.querySelector("legend").after(message); else field.append(message);
     const input = field.querySelector("input:not([type=checkbox]), select, textarea") || field.querySelector("input");
     if (input) {
@@ -176,4 +185,142 @@ export async function names(resource) {
   const map = {};
   for (const hit of res.data.hits?.hits || []) map[hit.id] = hit.metadata.name || hit.id;
   return map;
+}
+
+// --- an accessible dialog instead of the browser's alert/confirm --------------------------
+// confirmDialog(message, {ok, cancel, danger}) -> Promise<boolean>; alertDialog(message) -> Promise.
+// role=dialog, aria-modal, focus kept inside while open and given back on close; Escape cancels.
+export function confirmDialog(message, { ok = t("OK"), cancel = t("Cancel"), danger = false, title = "" } = {}) {
+  return new Promise((resolve) => {
+    const opener = document.activeElement;
+    const titleId = "dialog-title";
+    const textId = "dialog-text";
+    const okButton = h("button", { type: "button", class: danger ? "danger" : "primary", "data-dialog": "ok" }, ok);
+    const cancelButton = cancel ? h("button", { type: "button", "data-dialog": "cancel" }, cancel) : null;
+    const box = h("div", { class: "dialog", role: cancel ? "alertdialog" : "dialog", "aria-modal": "true",
+      "aria-labelledby": title ? titleId : textId, "aria-describedby": title ? textId : null, tabindex: "-1" },
+    title ? h("h2", { id: titleId }, title) : null,
+    h("p", { id: textId }, message),
+    h("div", { class: "actions" }, cancelButton, okButton));
+    const backdrop = h("div", { class: "dialog-backdrop" }, box);
+    const outside = $$("body > *:not(.dialog-backdrop)");
+    const close = (answer) => {
+      document.removeEventListener("keydown", onKey, true);
+      for (const el of outside) el.removeAttribute("inert");
+      backdrop.remove();
+      if (opener && opener.isConnected) opener.focus?.();
+      resolve(answer);
+    };
+    const onKey = (event) => {
+      if (event.key === "Escape") { event.preventDefault(); close(false); return; }
+      if (event.key !== "Tab") return;
+      const focusable = $$("button, [href], input, select, textarea", box).filter((el) => !el.disabled);
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      if (!box.contains(document.activeElement)) { event.preventDefault(); first.focus(); }
+      else if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+    };
+    okButton.addEventListener("click", () => close(true));
+    cancelButton?.addEventListener("click", () => close(false));
+    document.addEventListener("keydown", onKey, true);
+    for (const el of outside) el.setAttribute("inert", "");
+    document.body.append(backdrop);
+    (cancelButton || okButton).focus();
+  });
+}
+export const alertDialog = (message, options = {}) => confirmDialog(message, { ...options, cancel: null });
+
+// --- unsaved changes: a warning before leaving the page (beforeunload and the page's links) ---
+// unsavedGuard(forms) -> {dirty(), parts(), reset()}; parts() names the forms with changes (their data-part).
+export function unsavedGuard(forms) {
+  const snapshot = (form) => JSON.stringify($$("input[name], select[name], textarea[name]", form)
+    .map((el) => [el.name, el.value, el.type === "checkbox" ? el.checked : null]));
+  let saved = forms.map(snapshot);
+  let leaving = false;
+  const parts = () => forms.filter((form, i) => snapshot(form) !== saved[i]).map((form) => form.dataset.part || form.id);
+  const guard = {
+    parts,
+    dirty: () => !leaving && parts().length > 0,
+    reset: () => { saved = forms.map(snapshot); },
+    leave: () => { leaving = true; },
+  };
+  window.addEventListener("beforeunload", (event) => {
+    if (guard.dirty()) { event.preventDefault(); event.returnValue = ""; }
+  });
+  document.addEventListener("click", async (event) => {
+    const link = event.target.closest?.("a[href]");
+    if (!link || link.target || link.hasAttribute("download") || event.defaultPrevented || !guard.dirty()) return;
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    const go = await confirmDialog(t("Unsaved changes in: %(parts)s. Leave the page and lose them?", { parts: parts().join(", ") }),
+      { ok: t("Leave without saving"), cancel: t("Stay on the page"), danger: true });
+    if (go) { guard.leave(); location.assign(link.href); }
+  });
+  return guard;
+}
+
+// --- barcode fields: a scanner types the code then Enter; Enter moves on, it never submits ---
+export function scannerField(input) {
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const form = input.form;
+    const focusable = $$("input:not([type=hidden]), select, textarea, button", form || document)
+      .filter((el) => !el.disabled && el.offsetParent !== null);
+    const next = focusable[focusable.indexOf(input) + 1];
+    if (next && next.type !== "submit") next.focus();
+  });
+}
+
+// --- a button copying a text (the one-time password) --------------------------------------
+export function copyButton(getText) {
+  const button = h("button", { type: "button", class: "copy" }, t("Copy"));
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(getText());
+      button.textContent = t("Copied");
+    } catch {
+      button.textContent = t("Copy failed: select the text and copy it");
+    }
+  });
+  return button;
+}
+
+// --- the rules the server checks, from the same JSON schemas (GET /api/openapi.json) ---------
+let RULES = null;
+export function schemaRules() {
+  RULES ||= api("GET", "/api/openapi.json").then((res) => {
+    const schemas = res.data.components?.schemas || {};
+    const barcode = schemas.Patron?.properties?.patron?.properties?.barcode || {};
+    const username = schemas.User?.properties?.username || {};
+    const length = /\{(\d+),(\d+)\}/.exec(username.pattern || "");
+    return {
+      barcode: { min: barcode.items?.minLength, max: barcode.items?.maxLength, count: barcode.maxItems },
+      username: { pattern: username.pattern ? new RegExp(username.pattern) : null, min: length?.[1], max: length?.[2] },
+    };
+  });
+  return RULES;
+}
+
+// a rule checked as the field is left, then as it is typed in: the message stays next to the field
+export function liveCheck(input, check) {
+  const field = input.closest("[data-field]");
+  const id = `live-${input.id}`;
+  let touched = false;
+  const run = () => {
+    const problem = input.value.trim() ? check(input.value.trim()) : "";
+    $(`#${id}`)?.remove();
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+    if (problem) {
+      field.append(h("p", { class: "field-error live", id, role: "status" }, problem));
+      input.setAttribute("aria-invalid", "true");
+      described.push(id);
+    } else if (!$(".field-error", field)) {
+      input.removeAttribute("aria-invalid");
+    }
+    input.setAttribute("aria-describedby", described.join(" "));
+  };
+  input.addEventListener("blur", () => { touched = true; run(); });
+  input.addEventListener("input", () => { if (touched || $(`#${id}`) || check.immediate?.(input.value)) run(); });
 }

@@ -1,7 +1,21 @@
 // The patron's own account.
-import { $, h, t, badge, dl, busy, api, clearErrors, formAlert, showErrors, fill, personalData, formatDate, formatDateTime } from "../common.js";
+import { $, h, t, badge, dl, busy, api, clearErrors, formAlert, showErrors, fill, personalData, formatDate, formatDateTime, confirmDialog } from "../common.js";
 
 const ACTIONS = () => ({ checkout: t("Checkout"), checkin: t("Checkin"), renewal: t("Renewal"), request: t("Request") });
+
+// the history of every record, newest first; said plainly when it is not kept (redrawn on a change)
+async function showHistory(historyBox, hits, kept) {
+  if (!hits.length) return;
+  const histories = await Promise.all(hits.map((hit) => api("GET", `/api/patrons/${hit.id}/history?size=100`)));
+  const entries = histories.flatMap((res) => (res.ok ? res.data.hits.hits : []));
+  entries.sort((a, b) => (b.metadata.date || "").localeCompare(a.metadata.date || ""));
+  historyBox.replaceChildren(entries.length
+    ? h("div", { class: "table-wrap" }, h("table", { class: "table", id: "history-table" },
+      h("thead", {}, h("tr", {}, [t("Date"), t("Action"), t("Title"), t("Item barcode")].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, entries.map((e) => h("tr", {}, h("td", {}, formatDateTime(e.metadata.date)), h("td", {}, ACTIONS()[e.metadata.action] || e.metadata.action),
+        h("td", {}, e.metadata.item?.title || ""), h("td", { class: "mono" }, e.metadata.item?.barcode || ""))))))
+    : h("p", { class: "muted" }, kept ? t("No loans in your history yet.") : t("Your history is not kept. Tick \"Keep the circulation history\" below to keep it.")));
+}
 
 export async function initAccount() {
   const box = $("#account-records");
@@ -25,22 +39,17 @@ export async function initAccount() {
           [t("Expiry date"), formatDate(p.expiration_date)], [t("Blocked"), p.blocked ? p.blocked_note || t("Yes") : ""],
           ...(m.notes || []).filter((n) => n.type === "public_note").map((n) => [t("Note from your library"), n.content])]));
     }));
-    const histories = await Promise.all(hits.map((hit) => api("GET", `/api/patrons/${hit.id}/history?size=100`)));
-    const entries = histories.flatMap((res) => (res.ok ? res.data.hits.hits : []));
-    entries.sort((a, b) => (b.metadata.date || "").localeCompare(a.metadata.date || ""));
-    historyBox.replaceChildren(entries.length
-      ? h("div", { class: "table-wrap" }, h("table", { class: "table", id: "history-table" },
-        h("thead", {}, h("tr", {}, [t("Date"), t("Action"), t("Title"), t("Item barcode")].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, entries.map((e) => h("tr", {}, h("td", {}, formatDateTime(e.metadata.date)), h("td", {}, ACTIONS()[e.metadata.action] || e.metadata.action),
-          h("td", {}, e.metadata.item?.title || ""), h("td", { class: "mono" }, e.metadata.item?.barcode || ""))))))
-      : h("p", { class: "muted" }, user.data.metadata?.keep_history ? t("No loans in your history yet.") : t("Your history is not kept. Tick \"Keep the circulation history\" below to keep it.")));
+    await showHistory(historyBox, hits, user.data.metadata?.keep_history);
   }
   const profile = $("#profile-form");
   const pwd = $("#password-form");
   if (user.ok) fill(profile, user.data.metadata);
   const keep = profile.elements.keep_history;
-  keep.addEventListener("change", () => {
-    if (!keep.checked && !confirm(t("Turning this off deletes your circulation history at once. Continue?"))) keep.checked = true;
+  keep.addEventListener("change", async () => {
+    if (keep.checked) return;
+    const sure = await confirmDialog(t("Turning this off deletes your circulation history at once. Continue?"),
+      { ok: t("Delete my history"), cancel: t("Keep my history"), danger: true });
+    if (!sure) keep.checked = true;
   });
   profile.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -59,6 +68,7 @@ export async function initAccount() {
     clearErrors(profile);
     fill(profile, res.data.metadata);
     formAlert(profile, t("Your personal data was saved."), "success");
+    await showHistory(historyBox, hits, res.data.metadata.keep_history); // no reload needed to see it
   });
   pwd.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -43,14 +43,28 @@ export function initLogin() {
   forgot.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(forgot);
-    const res = await api("POST", "/api/password/forgot", { email: forgot.elements.email.value.trim() });
+    const email = forgot.elements.email.value.trim();
+    if (!email) return showErrors(forgot, { message: t("Enter your e-mail address."), errors: [{ field: "email", code: "empty", message: "" }] });
+    const res = await api("POST", "/api/password/forgot", { email });
     if (res.ok) formAlert(forgot, res.data.message || t("If this address is known, a reset link is on its way."), "success");
     else showErrors(forgot, res.data);
   });
 }
 
+// a reset link that no longer works is said as soon as the password field is entered, before the
+// new password is typed: the server checks the token before the password, so an empty password
+// asks only that (and changes nothing)
+async function checkResetLink(form) {
+  const res = await api("POST", "/api/password/reset", { token: form.dataset.token, password: "" });
+  if (!(res.data.errors || []).some((e) => e.field === "token")) return;
+  formAlert(form, t("This reset link is invalid, expired or already used. Ask for a new one on the login page (\"Forgot password?\")."));
+  for (const el of form.elements) el.disabled = true;
+  form.append(h("p", {}, h("a", { class: "button primary", href: "/" }, t("Ask for a new link"))));
+}
+
 export function initReset() {
   const form = $("#reset-form");
+  form.addEventListener("focusin", () => checkResetLink(form), { once: true });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const res = await api("POST", "/api/password/reset", { token: form.dataset.token, password: form.elements.password.value });

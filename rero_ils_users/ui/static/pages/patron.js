@@ -1,5 +1,5 @@
 // A patron's detail: data, circulation, recipients, the permission explanation.
-import { $, $$, LANGUAGES, roleLabel, h, t, badge, dl, busy, api, names, formatDate, formatDateTime } from "../common.js";
+import { $, $$, LANGUAGES, roleLabel, h, t, badge, dl, busy, api, names, formatDate, formatDateTime, confirmDialog, alertDialog } from "../common.js";
 
 const GENDERS = () => ({ female: t("Female"), male: t("Male"), other: t("Other"), no_information: t("No information") });
 
@@ -60,10 +60,12 @@ export async function initPatron() {
   if (buttons.data.update?.can) actions.append(h("a", { class: "button", href: `/staff/patrons/${pid}/edit` }, t("Edit")));
   if (buttons.data.delete?.can) {
     actions.append(h("button", { type: "button", class: "danger", id: "delete-patron", onclick: async () => {
-      if (!confirm(t("Delete the patron record of %(name)s? Their personal data and their other organisations stay.", { name: `${user.first_name} ${user.last_name}` }))) return;
+      const sure = await confirmDialog(t("Delete the patron record of %(name)s? Their personal data and their other organisations stay.",
+        { name: `${user.first_name} ${user.last_name}` }), { ok: t("Delete"), cancel: t("Cancel"), danger: true });
+      if (!sure) return;
       const res = await api("DELETE", `/api/patrons/${pid}`);
       if (res.ok) location.assign("/staff/patrons?deleted=" + encodeURIComponent(pid));
-      else alert(res.data.message || t("Delete refused."));
+      else await alertDialog(res.data.message || t("Delete refused."));
     } }, t("Delete")));
   }
   const notices = [];

@@ -1,5 +1,8 @@
 // Registering a patron (the RERO ILS flow) and editing one.
-import { $, $$, PASSWORD_RULE, roleLabel, h, t, dl, show, api, clearErrors, formAlert, showErrors, fill, personalData, ref, names, formatDate } from "../common.js";
+import {
+  $, $$, PASSWORD_RULE, roleLabel, h, t, dl, show, api, clearErrors, formAlert, showErrors, fill, personalData, ref, names, formatDate,
+  unsavedGuard, scannerField, copyButton, schemaRules, liveCheck,
+} from "../common.js";
 
 function step(name) {
   for (const li of $$(".steps li")) li.classList.toggle("current", li.dataset.step === name);
@@ -76,6 +79,49 @@ function fillManagement(form, m) {
   for (const note of m.notes || []) if (e[note.type]) e[note.type].value = note.content;
 }
 
+// the one-time password where the eye is: at the top of the next step, focused, with a copy button
+function generatedPasswordBox(password) {
+  const box = h("div", { class: "notice success generated", id: "generated-box", role: "status", tabindex: "-1" },
+    h("p", {}, t("Account created. Generated password (shown only this once, give it to the patron now):")),
+    h("p", { class: "inline" }, h("code", { id: "generated-password" }, password), " ", copyButton(() => password)));
+  return box;
+}
+
+// personal data changed since it was loaded (sent with PUT /api/users/<id> and If-Match)
+async function savePersonal(personal, state) {
+  const current = await api("GET", `/api/users/${state.userId}`);
+  if (!current.ok) return current;
+  const body = { ...personalData(personal) };
+  if (personal.elements.password.value) body.password = personal.elements.password.value;
+  return api("PUT", `/api/users/${state.userId}`, body, { "If-Match": `"${current.data.revision}"` });
+}
+
+// the rules of the card number and the username, from the schemas the server checks with,
+// stated next to their fields and checked as they are typed
+async function statedRules(personal, management) {
+  const { barcode, username } = await schemaRules();
+  if (barcode.min) {
+    $("#barcode-hint").textContent = t("%(min)s to %(max)s characters per card, unique in the organisation; several cards (at most %(count)s) separated by commas.",
+      { min: barcode.min, max: barcode.max, count: barcode.count });
+    liveCheck(management.elements.barcode, (value) => {
+      const wrong = value.split(",").map((b) => b.trim()).filter(Boolean).find((b) => b.length < barcode.min || b.length > barcode.max);
+      return wrong ? t("%(barcode)s has %(length)s characters: a card number has %(min)s to %(max)s.",
+        { barcode: wrong, length: wrong.length, min: barcode.min, max: barcode.max }) : "";
+    });
+  }
+  if (username.pattern) {
+    const rule = $("#username-rule");
+    rule.textContent = t("%(min)s to %(max)s characters: letters without accents (A-Z, a-z), digits, _ and -.", { min: username.min, max: username.max });
+    rule.hidden = false;
+    const allowed = new RegExp(`^${(/^\^(\[[^\]]+\])/.exec(username.pattern.source) || [, "."])[1]}*$`);
+    const check = (value) => (username.pattern.test(value) ? ""
+      : allowed.test(value) ? t("Too short or too long: %(rule)s", { rule: rule.textContent })
+        : t("Only letters without accents (A-Z, a-z), digits, _ and - (no spaces)."));
+    check.immediate = (value) => !allowed.test(value); // a wrong character: said at once
+    liveCheck(personal.elements.username, check);
+  }
+}
+
 function personBanner(user, extra) {
   const who = `${user.first_name || ""} ${user.last_name || ""} (${user.username}${user.email ? ", " + user.email : ""})`;
   return h("p", { class: "notice" }, t("For %(person)s.", { person: who }), " ", extra || "");
@@ -97,18 +143,48 @@ export async function initRegister() {
   const roles = managementToggles(management);
   const nextYear = new Date(); nextYear.setFullYear(nextYear.getFullYear() + 1);
   management.elements.expiration_date.value = nextYear.toISOString().slice(0, 10);
+  const guard = unsavedGuard([personal, management]); // after the defaults: they are no change
 
   $("#generate-password").addEventListener("click", async () => {
     const res = await api("GET", "/api/user/password/generate?length=12");
     if (res.ok) { personal.elements.password.value = res.data.password; personal.elements.password.focus(); }
   });
 
-  const toManagement = (user) => {
+  personal.dataset.part = t("Personal data");
+  management.dataset.part = t("Management data");
+  scannerField(management.elements.barcode);
+  statedRules(personal, management);
+  const toManagement = (user, generated) => {
     state.userId = user.id;
     state.registrationToken = (user.metadata && user.metadata.registration_token) || null;
-    $("#person-banner").replaceChildren(personBanner(user.metadata || user));
+    $("#person-banner").replaceChildren(personBanner(user.metadata || user), generated ? generatedPasswordBox(generated) : "");
     step("management");
-    $('input[name="roles"]:not(:disabled)', management)?.focus();
+    if (generated) {
+      const box = $("#generated-box");
+      box.scrollIntoView({ block: "center" });
+      box.focus({ preventScroll: true });
+    } else if (!state.reuse) {
+      $('input[name="roles"]:not(:disabled)', management)?.focus();
+    }
+  };
+  // reusing a person of another organisation: their personal data is filled in, editable, and any
+  // change is saved right after the registration (PUT /api/users/<id>); their login stays theirs
+  const reuse = (hit) => {
+    state.reuse = true;
+    personal.reset();
+    clearErrors(personal);
+    fill(personal, hit.metadata);
+    for (const name of ["username", "email"]) personal.elements[name].readOnly = true;
+    show($(".password-box", personal), false);
+    show($(".actions", personal), false);
+    $("#personal-summary").replaceChildren(h("p", { class: "notice", role: "status" },
+      t("Fill or update the personal data: the changes are saved with the registration. The login (username, e-mail, password) stays the person's own.")));
+    show(personal, true);
+    toManagement(hit);
+    guard.reset();
+    guard.personalBaseline = JSON.stringify(personalData(personal));
+    personal.elements.first_name.focus();
+    personal.scrollIntoView({ block: "start" });
   };
 
   if (editPid) {
@@ -117,6 +193,7 @@ export async function initRegister() {
     state.existing = rec.data.metadata;
     state.userId = rec.data.metadata.user_id;
     state.revision = rec.data.revision;
+    show($(".actions", personal), false); // one save for the page: the bottom button saves both parts
     const user = await api("GET", `/api/users/${state.userId}`);
     fill(personal, user.ok ? user.data.metadata : rec.data.metadata.user || {});
     state.user = user.ok ? user.data.metadata : null;
@@ -127,6 +204,8 @@ export async function initRegister() {
     step("personal");
     step("management");
     $("#person-banner").replaceChildren(personBanner(rec.data.metadata.user || {}, h("a", { href: `/staff/patrons/${editPid}` }, t("Back to the patron"))));
+    guard.reset();
+    guard.personalBaseline = JSON.stringify(personalData(personal));
   }
 
   $("#lookup-form").addEventListener("submit", async (event) => {
@@ -138,6 +217,10 @@ export async function initRegister() {
     if (!res.ok) { out.replaceChildren(h("p", { class: "notice error", role: "alert" }, res.data.message || t("Lookup failed."))); return; }
     const hit = res.data.hits.hits[0];
     $("#step-management").hidden = true;
+    state.reuse = false;
+    for (const name of ["username", "email"]) personal.elements[name].readOnly = false;
+    show($(".password-box", personal), true);
+    show($(".actions", personal), true);
     if (!hit) {
       out.replaceChildren(h("p", { class: "notice", role: "status" }, t("No account found: fill in the personal data.")));
       personal.reset();
@@ -161,11 +244,12 @@ export async function initRegister() {
     $("#personal-summary").replaceChildren(dl([
       [t("Name"), `${user.first_name || ""} ${user.last_name || ""}`], [t("Username"), user.username], [t("E-mail"), user.email],
       [t("Birth date"), formatDate(user.birth_date)], [t("City"), user.city]]),
-    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "use-account", onclick: () => toManagement(hit) }, t("Use this personal data"))));
+    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "use-account", onclick: () => reuse(hit) }, t("Use this personal data"))));
     show(personal, false);
     step("personal");
   });
   $("#lookup-button").disabled = false; // enabled only once the lookup has its handler
+  if (!editPid) $("#lookup").focus();
 
   personal.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -181,22 +265,48 @@ export async function initRegister() {
     if (!res.ok) return showErrors(personal, res.data);
     clearErrors(personal);
     personal.elements.password.value = "";
-    if (res.data.generated_password) {
-      formAlert(personal, "", "success");
-      $(".form-alert", personal).replaceChildren(t("Account created. Generated password (shown only this once, give it to the patron now):"), " ",
-        h("code", { id: "generated-password" }, res.data.generated_password));
-    } else {
-      formAlert(personal, state.userId ? t("Personal data saved.") : t("Account created."), "success");
-    }
-    toManagement(res.data);
+    formAlert(personal, state.userId ? t("Personal data saved.") : t("Account created."), "success");
+    guard.reset();
+    toManagement(res.data, res.data.generated_password);
   });
 
   management.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!state.userId) return formAlert(management, t("Save the personal data first."));
-    const data = managementData(management, roles, state);
-    const res = editPid ? await api("PUT", `/api/patrons/${editPid}`, data) : await api("POST", "/api/patrons/", data);
-    if (!res.ok) return showErrors(management, res.data);
-    location.assign(`/staff/patrons/${res.data.id}?${editPid ? "saved" : "created"}=1`);
+    clearErrors(management);
+    const personalChanged = (editPid || state.reuse) && JSON.stringify(personalData(personal)) !== guard.personalBaseline;
+    const personalRefused = (res) => {
+      showErrors(personal, res.data);
+      formAlert(management, editPid ? t("Nothing was saved: correct the personal data above.")
+        : t("The patron was registered, but the personal data changes were not saved: correct them above and press the button again."));
+    };
+    if (editPid && personalChanged) {
+      // the personal data first: a refusal there saves nothing, and says so next to its field
+      const saved = await savePersonal(personal, state);
+      if (!saved.ok) return personalRefused(saved);
+      clearErrors(personal);
+      guard.personalBaseline = JSON.stringify(personalData(personal));
+      // a personal change may touch the record (e.g. its communication channel): its new revision
+      const fresh = await api("GET", `/api/patrons/${editPid}`);
+      if (fresh.ok) state.revision = fresh.data.revision;
+    }
+    let pid = state.registered;
+    if (!pid) {
+      const data = managementData(management, roles, state);
+      const res = editPid ? await api("PUT", `/api/patrons/${editPid}`, data, state.revision ? { "If-Match": `"${state.revision}"` } : {})
+        : await api("POST", "/api/patrons/", data);
+      if (!res.ok) {
+        if (res.status === 412) return formAlert(management, t("Someone else changed this patron meanwhile: reload the page to see their changes."));
+        return showErrors(management, res.data);
+      }
+      pid = res.data.id;
+    }
+    if (!editPid && personalChanged) {
+      state.registered = pid; // registered: a retry only saves the personal data
+      const saved = await savePersonal(personal, state);
+      if (!saved.ok) return personalRefused(saved);
+    }
+    guard.leave();
+    location.assign(`/staff/patrons/${pid}?${editPid ? "saved" : "created"}=1`);
   });
 }
