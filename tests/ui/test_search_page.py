@@ -9,6 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.helpers import make_person
 from tests.ui.world import log_in, make_world
 
 
@@ -242,3 +243,30 @@ def test_a_scan_sent_before_the_page_script_ran_still_opens_the_record(page):
     # without scan=1, the same query in the URL is a list (a link, a reload)
     page.goto("/staff/patrons?q=2050000222")
     expect(page.locator("#results tbody a.name")).to_have_text(["Bernasconi, Bruno"])
+
+
+def test_the_desk_finds_by_three_letters_a_lower_case_card_and_a_swiss_date(page):
+    """What librarians type (issue 14): the first letters of a last name, a card number in
+    lower case, a birth date as written in Switzerland."""
+    world = make_world()
+    make_person(
+        world.org, ["patron"], ptype=world.adult, barcode="TL000009",
+        user={"username": "sandrine", "email": "sandrine@example.org", "first_name": "Sandrine", "last_name": "Chevrolet",
+              "birth_date": "1952-05-21", "city": "Delémont"},
+    )
+    log_in(page, "librarian")
+    box = page.get_by_label("Search patrons")
+    for typed in ("che", "Chevro"):
+        box.fill(typed)
+        expect(page.locator("#result-count")).to_have_text("1 patron")
+        expect(rows(page).first).to_contain_text("Chevrolet, Sandrine")
+    box.fill("Bern")  # a last-name prefix finds Bruno, not the city of Carla first
+    expect(rows(page).first).to_contain_text("Bernasconi, Bruno")
+    for date in ("21.05.1952", "21/05/1952"):
+        box.fill(date)
+        expect(page.locator("#result-count")).to_have_text("1 patron")
+        expect(rows(page).first).to_contain_text("Chevrolet, Sandrine")
+    box.fill("tl000009")
+    box.press("Enter")  # one card, one patron: the record opens
+    expect(page).to_have_url(re.compile(r"/staff/patrons/\d+$"))
+    expect(page.get_by_role("heading", name=re.compile("Sandrine Chevrolet"))).to_be_visible()
