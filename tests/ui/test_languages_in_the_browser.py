@@ -155,3 +155,18 @@ def test_an_api_field_error_in_german_next_to_its_field(page):
     expect(page.get_by_label("Nachname")).to_have_attribute("aria-invalid", "true")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "de-register-field-error.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("language", "written"), [("fr", r"12\s345 lecteurs"), ("de", r"12\.345 "), ("it", r"12\.345 "), ("en", r"12,345 patrons")])
+def test_counts_are_written_as_the_language_writes_numbers(chromium_browser, ui_server, language, written):
+    """The page scripts' counts (``tn``) in the page's language: 12 345 in French, 12.345 in German."""
+    context = chromium_browser.new_context(base_url=ui_server, locale=language)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        url = page.evaluate("document.querySelector('script[type=module]').src").replace("ui.js", "common.js")
+        text = page.evaluate(f"import({url!r}).then(m => m.tn('%(num)s patron', '%(num)s patrons', 12345))")
+        assert re.fullmatch(written + (".*" if language in ("de", "it") else ""), text), text
+    finally:
+        context.close()

@@ -15,11 +15,12 @@ export function t(text, values = {}) {
 }
 // tn("%(num)s patron", "%(num)s patrons", n): the form the language uses for n
 const PLURALS = new Intl.PluralRules(LANG);
+const NUMBER = new Intl.NumberFormat(LANG);
 export function tn(singular, plural, num, values = {}) {
   const entry = CATALOG.messages?.[singular];
   const form = PLURALS.select(num) === "one" ? "one" : "other";
   const text = entry?.[form] || (form === "one" ? singular : plural);
-  return fillIn(text, { num, ...values });
+  return fillIn(text, { num: NUMBER.format(num), ...values });  // 12 345, 12.345, 12,345
 }
 // "YYYY-MM-DD" (or an ISO datetime) as the page's language writes it
 const DATE = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeZone: "UTC" });
