@@ -201,6 +201,15 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
+def run_stamp():
+    """When, on what machine and at which commit a benchmark ran (the head of every report)."""
+    return {
+        "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+        "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+    }
+
+
 def finish(app, args, out, kind, report, table):
     """Write ``<kind>-<time>`` and ``<kind>-latest`` (.json, .md), print the table and,
     unless ``--keep``, drop the bench's tables and indexes."""
@@ -231,9 +240,7 @@ def main(argv=None):
         workdir = Path(tmp)
         as_list = args.format == "json"
         report = {
-            "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-            "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+            **run_stamp(),
             "format": "JSON list" if as_list else "JSON Lines",
             "password_hash": app.config.get("SECURITY_PASSWORD_HASH"),
             "sizes": [],

@@ -23,14 +23,11 @@ Results: var/bench/load-<time>.json|md (and load-latest.*).
 import argparse
 import json
 import multiprocessing
-import os
-import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -223,9 +220,7 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {
-        "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-        "commit": subprocess.run(["git", "-C", str(bench_serve.ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+        **bench_import.run_stamp(),
         "people": args.n, "clients": args.clients, "seconds": args.seconds, "mix": dict(MIX), "phases": [],
     }
     with tempfile.TemporaryDirectory(dir=out) as tmp:

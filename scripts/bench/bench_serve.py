@@ -29,13 +29,11 @@ test client) to var/bench/.
 import argparse
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -319,9 +317,7 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {
-        "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-        "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+        **bench_import.run_stamp(),
         "workers": args.workers, "requests": args.requests, "sizes": [],
     }
     with tempfile.TemporaryDirectory(dir=out) as tmp:
