@@ -180,9 +180,9 @@ class Importer:
         services, each in a savepoint: a refused row is rejected alone. Anything else
         going wrong (a unique index violated by a concurrent writer) writes the batch
         again, row by row."""
-        new, rest = self.bulk.split(batch) if self.bulk else ([], batch)
+        new, rest, accounts = self.bulk.split(batch) if self.bulk else ([], batch, {})
         self._hash(batch, hasher, new)
-        same, rest = self.bulk.unchanged(rest) if self.bulk else ([], rest)
+        same, rest = self.bulk.unchanged(rest, accounts) if self.bulk else ([], rest)
         savepoint = db.session.begin_nested()
         try:
             written, refused, queued = self.bulk.write(new) if new else ([], [], [])

@@ -72,12 +72,12 @@ class BulkWriter:
         self.identity, self.refs = identity, ImportReferences(lookups)
 
     def split(self, batch):
-        """``(new, rest)``: the rows that can go the set-based way, and the others."""
-        names = {n for p in batch if (n := _lower(p.user.get("username")))}
-        emails = {e for p in batch if (e := _lower(p.user.get("email")))}
+        """``(new, rest, accounts)``: the rows that can go the set-based way, the others, and
+        the accounts the batch's usernames and emails name (``_accounts``, for ``unchanged``)."""
+        accounts = self._accounts(batch)
         codes = {key for p in batch for key in _barcode_keys(p.record)}
-        taken_names = self._taken(func.lower(User.username), names)
-        taken_emails = self._taken(func.lower(User.email), emails)
+        taken_names = {value for column, value in accounts if column == "username"}
+        taken_emails = {value for column, value in accounts if column == "email"}
         taken_codes = set()
         if codes:
             query = db.session.query(PatronBarcode.organisation_pid, PatronBarcode.barcode)
@@ -92,15 +92,14 @@ class BulkWriter:
             taken_names.add(name)
             taken_emails.add(email)
             taken_codes.update(keys)
-        return new, rest
+        return new, rest, accounts
 
-    def unchanged(self, rest):
+    def unchanged(self, rest, accounts):
         """``(unchanged, others)``: the rows of ``rest`` that name a known person (as
         ``write_row`` finds them) and say nothing new of them or of their record in the
         row's organisation, decided with one query per table instead of ten per row (a
         re-run of a file). Anything else, or a person two rows of the batch name, is
-        left to the services."""
-        accounts = self._accounts(rest)
+        left to the services. ``accounts``: those ``split`` found."""
         matches = [(p, self._match(p, accounts)) for p in rest]
         named = [account.id for _, (_, account) in matches if account is not None]
         twice = {user_id for user_id in named if named.count(user_id) > 1} if len(set(named)) < len(named) else set()
@@ -160,12 +159,6 @@ class BulkWriter:
         if not user_ids:
             return []
         return db.session.query(model).filter(model.user_id.in_(user_ids), model.json.isnot(None)).all()
-
-    @staticmethod
-    def _taken(column, values):
-        if not values:
-            return set()
-        return {value for (value,) in db.session.query(column).filter(column.in_(values))}
 
     def write(self, new):
         """Check and insert the new people; ``(written rows, refused [(row, errors)], queue ids)``."""
