@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.helpers import make_org, make_person
 from tests.ui.conftest import SHOTS
-from tests.ui.world import log_in, make_world
+from tests.ui.world import log_in, look_up, make_world, register_adult_patron
 
 
 def _edit(page, pid):
@@ -115,9 +115,7 @@ def test_a_scanners_enter_in_the_barcode_field_moves_on(page):
     assert requests == []
     expect(page).to_have_url(re.compile(r"/edit$"))
     # the registration page too, half filled
-    page.goto("/staff/register")
-    page.get_by_label("E-mail or username").fill("yves")
-    page.get_by_role("button", name="Look up").click()
+    look_up(page, "yves")
     form = page.locator("#personal-form")
     form.get_by_label("First name").fill("Yves")
     form.get_by_label("Last name").fill("Yerly")
@@ -138,19 +136,13 @@ def test_reused_personal_data_is_editable_and_saved_with_the_registration(page):
     make_person(other, ["patron"], user={"username": "dora", "email": "dora@example.org", "first_name": "Dora",
                                          "last_name": "Dubois", "birth_date": "1985-01-02", "city": "Sion"})
     log_in(page, "librarian")
-    page.goto("/staff/register")
-    page.get_by_label("E-mail or username").fill("dora")
-    page.get_by_role("button", name="Look up").click()
+    look_up(page, "dora")
     page.get_by_role("button", name="Use this personal data").click()
     personal = page.locator("#personal-form")
     expect(personal.get_by_label("City")).to_have_value("Sion")
     expect(personal.get_by_label("City")).to_be_editable()
     expect(personal.get_by_label("Username")).not_to_be_editable()  # her login stays hers
     personal.get_by_label("City").fill("Martigny")
-    management = page.locator("#management-form")
-    management.get_by_label("patron", exact=True).check()
-    management.get_by_label("Barcode or card number").fill("7770001111")
-    management.get_by_label("Patron type").select_option(label="Adult")
-    management.get_by_role("button", name="Register the patron").click()
+    register_adult_patron(page, "7770001111")
     expect(page).to_have_url(re.compile(r"/staff/patrons/\d+\?created=1$"))
     expect(page.locator("dl.pairs").first).to_contain_text("Martigny")

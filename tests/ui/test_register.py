@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.helpers import make_org, make_person
-from tests.ui.world import log_in, make_world
+from tests.ui.world import log_in, look_up, make_world, register_adult_patron
 
 
 def test_register_a_new_person_end_to_end(page, shot):
@@ -58,9 +58,7 @@ def test_register_a_new_person_end_to_end(page, shot):
 def test_lookup_finds_a_patron_of_my_organisation_and_links_to_it(page):
     world = make_world()
     log_in(page, "librarian")
-    page.goto("/staff/register")
-    page.get_by_label("E-mail or username").fill("ALICE@example.org")
-    page.get_by_role("button", name="Look up").click()
+    look_up(page, "ALICE@example.org")
     expect(page.locator("#lookup-result")).to_contain_text("already registered in your organisation")
     page.get_by_role("link", name="Open the patron record").click()
     expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.alice_pid}$"))
@@ -71,17 +69,11 @@ def test_lookup_reuses_personal_data_from_another_organisation(page):
     other = make_org()
     make_person(other, ["patron"], user={"username": "dora", "email": "dora@example.org", "first_name": "Dora", "last_name": "Dubois"})
     log_in(page, "librarian")
-    page.goto("/staff/register")
-    page.get_by_label("E-mail or username").fill("dora")
-    page.get_by_role("button", name="Look up").click()
+    look_up(page, "dora")
     expect(page.locator("#lookup-result")).to_contain_text("personal data will be used")
     expect(page.locator("#personal-summary")).to_contain_text("Dubois")
     page.get_by_role("button", name="Use this personal data").click()
-    management = page.locator("#management-form")
-    management.get_by_label("patron", exact=True).check()
-    management.get_by_label("Barcode or card number").fill("7770001111")
-    management.get_by_label("Patron type").select_option(label="Adult")
-    management.get_by_role("button", name="Register the patron").click()
+    register_adult_patron(page, "7770001111")
     expect(page).to_have_url(re.compile(r"/staff/patrons/\d+\?created=1$"))
     expect(page.get_by_role("heading", name=re.compile("Dora Dubois"))).to_be_visible()
     del world
@@ -90,9 +82,7 @@ def test_lookup_reuses_personal_data_from_another_organisation(page):
 def test_api_errors_show_next_to_their_fields(page, shot):
     make_world()
     log_in(page, "librarian")
-    page.goto("/staff/register")
-    page.get_by_label("E-mail or username").fill("yann")
-    page.get_by_role("button", name="Look up").click()
+    look_up(page, "yann")
     form = page.locator("#personal-form")
     expect(form.get_by_label("Username")).to_have_value("yann")
     form.get_by_label("First name").fill("Yann")

@@ -5,15 +5,13 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.ui.world import log_in, make_world
+from tests.ui.world import log_in, look_up, make_world
 
 
 def test_username_and_card_number_rules_are_stated_and_checked_while_typing(page):
     make_world()
     log_in(page, "librarian")
-    page.goto("/staff/register")
-    page.get_by_label("E-mail or username").fill("nina@example.org")
-    page.get_by_role("button", name="Look up").click()
+    look_up(page, "nina@example.org")
     personal = page.locator("#personal-form")
     # the rule is there before anything is typed (the schema's 3-255 and its characters)
     expect(personal.locator("#username-rule")).to_have_text(re.compile(r"3 to 255 characters: letters without accents"))

@@ -67,3 +67,19 @@ def log_in(page, login, password=PASSWORD, landed=True):
     page.get_by_role("button", name="Log in").click()
     if landed:
         page.wait_for_url(re.compile(r"/(staff/patrons|account)$"))
+
+
+def look_up(page, query):
+    """The register page's first step: is ``query`` (an e-mail or username) known?"""
+    page.goto("/staff/register")
+    page.get_by_label("E-mail or username").fill(query)
+    page.get_by_role("button", name="Look up").click()
+
+
+def register_adult_patron(page, barcode):
+    """The register page's management step: the patron role, a card, type Adult, then register."""
+    management = page.locator("#management-form")
+    management.get_by_label("patron", exact=True).check()
+    management.get_by_label("Barcode or card number").fill(barcode)
+    management.get_by_label("Patron type").select_option(label="Adult")
+    management.get_by_role("button", name="Register the patron").click()
