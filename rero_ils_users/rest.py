@@ -162,6 +162,8 @@ def register_error_handlers(app):
     app.before_request_funcs[None].insert(1, check_request)
     app.before_request(_public_base_url)
     app.teardown_request(_end_acting)
+    # registered after InvenioDB's, so it runs first (Flask runs teardowns in reverse)
+    app.teardown_appcontext(close_session)
 
     @app.errorhandler(errors.DomainError)
     def _domain(exc):
@@ -196,13 +198,22 @@ def register_error_handlers(app):
         return http_error_response(exc)
 
 
+def close_session(exc=None):
+    """End the request's session. Its connection may have died after the answer was made
+    (the database restarting): rolling it back then fails, and without this the answer
+    already made would become a 500. SQLAlchemy has invalidated that connection; the
+    pool opens a fresh one for the next request."""
+    try:
+        db.session.remove()
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        log.warning("database connection lost at the end of a request: %s", str(error)[:300])
+        db.session.registry.clear()
+
+
 def _unavailable(unavailable, cause):
     log.warning("%s unavailable: %s: %s", unavailable.service, type(cause).__name__, str(cause)[:300])
     if unavailable.service == "database":
-        try:
-            db.session.rollback()  # the connection is gone: the next request takes a fresh one
-        except Exception:  # noqa: BLE001  (rolling back a dead connection may fail too)
-            db.session.remove()
+        close_session()  # the connection is gone: the next request takes a fresh one
     return error_response(503, unavailable.message, headers={"Retry-After": RETRY_AFTER})
 
 
