@@ -93,25 +93,25 @@ def explain(identity, person):
         person = caller.person_of_user(int(person))  # one query when cached
         if person is None:
             raise NotFound("No such user.")
-    columns = (UserDeny.action, UserDeny.by_user_id, UserDeny.created, UserDeny.organisation_pid)
-    rows = db.session.execute(select(*columns).where(UserDeny.user_id == person.user_id)).all() if person.user_id is not None else []
-    theirs = identity_of(person)
-    grants = _matrix.grants()
     denies = {}
-    if person.user_id is not None:
-        for deny in rows:
+    if person.user_id is not None and (person.denied or person.org_denies):  # the person knows if they have any
+        columns = (UserDeny.action, UserDeny.by_user_id, UserDeny.created, UserDeny.organisation_pid)
+        for deny in db.session.execute(select(*columns).where(UserDeny.user_id == person.user_id)):
             denies.setdefault(deny.action, []).append(
                 {"by": deny.by_user_id, "at": clock.iso(deny.created), "organisation": deny.organisation_pid or None}
             )
+    actions = _matrix.actions()
+    allowed = policy.allowed_actions(identity_of(person), actions)
+    grants = _matrix.grants()
+    theirs = [(role, grants.get(role, ())) for role in sorted(person.roles)]
     superuser = [SUPERUSER] if SUPERUSER in person.roles else []
     lines = []
-    for action in _matrix.actions():
-        roles = sorted(r for r in person.roles if action in grants.get(r, ()))
+    for action in actions:
         lines.append(
             {
                 "action": action,
-                "can": policy.has_action(theirs, action),
-                "roles": superuser + roles,
+                "can": action in allowed,
+                "roles": superuser + [role for role, granted in theirs if action in granted],
                 "denied_by": denies.get(action, []),
             }
         )
