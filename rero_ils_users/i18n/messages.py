@@ -118,6 +118,11 @@ MESSAGES = (
     ("password_no_uppercase", N_("The password must contain an upper case character.")),
     ("password_no_digit", N_("The password must contain a number.")),
     ("password_no_special", N_("The password must contain a special character.")),
+    ("password_breached", N_("This password is on a list of leaked passwords: choose another one.")),
+    ("password_check_unavailable", N_(
+        "The list of leaked passwords cannot be checked just now; try again in a moment."
+    )),
+    ("password_too_simple", N_("The password is too easy to guess: choose a longer or less common one.")),
     ("password_required", N_("A new password is required.")),
     ("staff_only", N_("Only staff may generate passwords.")),
     ("string_required", N_("A string of 1 to %(maximum)s characters is required.")),
@@ -234,6 +239,8 @@ def _tables():
             patterns.append((code, template, _pattern(template)))
         else:
             exact[template.replace("%%", "%")] = (code, template)
+    # the most specific first: "Not a valid email address: %(detail)s" before "Not a valid %(format)s."
+    patterns.sort(key=lambda found: -len(PLACEHOLDER.sub("", found[1])))
     return exact, patterns
 
 
