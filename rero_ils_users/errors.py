@@ -13,6 +13,12 @@ def shorten(text, limit):
     return f"{text[:limit]}... ({len(text)} characters)"
 
 
+def counted(count, one, many):
+    """``1 library``, ``3 libraries``: a count in English, with its plural; the API's rendering
+    writes it in the request's language (``i18n/messages.py``, ``COUNTS``)."""
+    return f"{count} {one if count == 1 else many}"
+
+
 class FieldError:
     """One problem with one field, named by its dotted path (``patron.barcode``).
 

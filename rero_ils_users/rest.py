@@ -19,6 +19,8 @@ from .errors import FieldError, ValidationError
 from .i18n import messages
 from .permissions.needs import person_of
 from .records import audit, refs
+from .records.search import parse_bool
+from .records.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +245,24 @@ def if_match():
         raise ValidationError.on("If-Match", "Must be a revision number such as \"3\".")
 
 
+def dry_run():
+    """``?dry_run=true`` of a write: check it, keep nothing (docs/api.md)."""
+    return bool(parse_bool("dry_run", request.args.get("dry_run")))
+
+
+def checked_only(write):
+    """``write(uow)`` in a unit of work that is rolled back, never committed: every check
+    of the write answers as it would (permission, revision, validation, and the database's
+    unique constraints, flushed), nothing is kept, indexed or mailed; 204 when it would pass."""
+    uow = UnitOfWork()
+    try:
+        write(uow)
+        db.session.flush()
+    finally:
+        uow.rollback()
+    return "", 204
+
+
 def int_arg(name, default, minimum=1, maximum=None):
     raw = request.args.get(name)
     if raw in (None, ""):
@@ -351,6 +371,9 @@ def crud_blueprint(name, resource, service, import_name=__name__):
 
     @bp.put(f"{base}/<pid>")
     def update(pid):
+        if dry_run():
+            data, revision = json_body(), if_match()
+            return checked_only(lambda uow: service.update(identity(), pid, data, revision=revision, uow=uow))
         record = service.update(identity(), pid, json_body(), revision=if_match())
         return record_response(service.envelope(identity(), record))
 

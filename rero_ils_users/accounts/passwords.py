@@ -7,7 +7,9 @@ import secrets
 import string
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_security import PasswordUtil
+from flask_security import utils as security_utils
 from flask_security.utils import hash_password, verify_and_update_password, verify_password
 
 from ..errors import FieldError, ValidationError
@@ -72,16 +74,39 @@ def generate_password(length=12):
             return password
 
 
+# Flask-Security's checks beyond ours, when configured (SECURITY_PASSWORD_CHECK_BREACHED,
+# SECURITY_PASSWORD_COMPLEXITY_CHECKER), said in our words: the API's table
+# (i18n/messages.py) gives them their codes and translations
+BREACHED_MESSAGE = "This password is on a list of leaked passwords: choose another one."
+BREACH_CHECK_MESSAGE = "The list of leaked passwords cannot be checked just now; try again in a moment."
+TOO_SIMPLE_MESSAGE = "The password is too easy to guess: choose a longer or less common one."
+
+
 class PolicyPasswordUtil(PasswordUtil):
-    """Flask-Security's password checks plus our policy, so every Flask-Security
-    path (its reset and change forms included) enforces the same rules."""
+    """Our policy, then Flask-Security's breached-list and complexity checks, so every
+    Flask-Security path (its reset and change forms included) enforces the same rules.
+
+    Not Flask-Security's length check: ours replaces it (``PASSWORD_MIN_LENGTH`` is its
+    ``SECURITY_PASSWORD_LENGTH_MIN``), and its fixed maximum of 128 answered a longer
+    password (within our ``MAX_LENGTH``) that it "must be at least 8 characters". Its
+    messages come translated by its own catalogue (no code could be found for them, and
+    zxcvbn's hints are English only): each is said with one English sentence of ours."""
 
     def validate(self, password, is_register, **kwargs):
         normalized = self.normalize(password)
         ours = policy_errors(normalized)
         if ours:
             return ours, normalized
-        return super().validate(password, is_register, **kwargs)
+        with force_locale("en"):
+            breached = security_utils.password_breached_validator(normalized)
+            if breached:
+                unreachable = breached[0] == security_utils.get_message("PASSWORD_BREACHED_SITE_ERROR")[0]
+                return [BREACH_CHECK_MESSAGE if unreachable else BREACHED_MESSAGE], normalized
+        if not is_register and kwargs.get("user") is None:  # a new account: no user data to compare with
+            is_register, kwargs = True, {}
+        if security_utils.password_complexity_validator(normalized, is_register, **kwargs):
+            return [TOO_SIMPLE_MESSAGE], normalized
+        return None, normalized
 
 
 def checked_password(password, field="password", user=None):

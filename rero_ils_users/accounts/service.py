@@ -151,7 +151,7 @@ def forgot(data):
     try:
         validate_email(email, **current_app.config["SECURITY_EMAIL_VALIDATOR_ARGS"])
     except EmailNotValidError as exc:
-        raise ValidationError.on("email", str(exc))
+        raise ValidationError.on("email", f"Not a valid email address: {exc}")
     user = find_by_email(email)
     if user is not None and user.active:
         _send_reset_link(user)
@@ -223,7 +223,7 @@ def create_account(username, password, email=None, roles=()):
         try:
             email = validate_email(email, **current_app.config["SECURITY_EMAIL_VALIDATOR_ARGS"]).normalized
         except EmailNotValidError as exc:
-            raise ValidationError.on("email", str(exc))
+            raise ValidationError.on("email", f"Not a valid email address: {exc}")
         if find_by_email(email):
             raise Conflict.on("email", f"The email {email} is already used.")
     unknown = sorted(set(roles) - set(ACCOUNT_ROLES))

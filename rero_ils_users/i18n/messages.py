@@ -14,13 +14,19 @@ The message constants of API.md (``INVALID_USER_OR_PASSWORD``, ``TOO_MANY_ATTEMP
 ``ACCOUNT_EXPIRED``) are machine words, never translated: they are not in the table."""
 
 import re
+from datetime import date
 from functools import cache
 
-from flask_babel import gettext
+from babel.lists import format_list
+from flask_babel import format_date, format_number, get_locale, get_translations, gettext
 
 
 def N_(text):  # noqa: N802  (gettext's name for "mark for extraction, translate later")
     return text
+
+
+def NN_(singular, plural):  # noqa: N802  (the same for a plural pair: extracted as ngettext's)
+    return singular, plural
 
 
 # (code, English template): the code names the problem, the same in every language
@@ -112,6 +118,11 @@ MESSAGES = (
     ("password_no_uppercase", N_("The password must contain an upper case character.")),
     ("password_no_digit", N_("The password must contain a number.")),
     ("password_no_special", N_("The password must contain a special character.")),
+    ("password_breached", N_("This password is on a list of leaked passwords: choose another one.")),
+    ("password_check_unavailable", N_(
+        "The list of leaked passwords cannot be checked just now; try again in a moment."
+    )),
+    ("password_too_simple", N_("The password is too easy to guess: choose a longer or less common one.")),
     ("password_required", N_("A new password is required.")),
     ("staff_only", N_("Only staff may generate passwords.")),
     ("string_required", N_("A string of 1 to %(maximum)s characters is required.")),
@@ -189,6 +200,20 @@ MESSAGES = (
     ("language_saved", N_("Language saved.")),
 )
 
+# The counted things a message names, as ``errors.counted`` writes them in English
+# ("1 library", "3 patron records"): a placeholder of ``COUNTED_VALUES`` holding such
+# counts (one, or several joined by ", ") is written with the plural of the request's
+# language, its numbers as the language writes them, the list joined as it joins lists.
+COUNTS = (
+    NN_("%(num)s patron type", "%(num)s patron types"),
+    NN_("%(num)s library", "%(num)s libraries"),
+    NN_("%(num)s patron record", "%(num)s patron records"),
+)
+COUNTED_VALUES = {"what"}
+# placeholders holding an ISO date (YYYY-MM-DD), written as the language writes dates
+DATE_VALUES = {"date"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 # the default code of an entry no template matches, by status
 DEFAULT_CODES = {409: "conflict"}
 DEFAULT_CODE = "invalid"
@@ -214,6 +239,8 @@ def _tables():
             patterns.append((code, template, _pattern(template)))
         else:
             exact[template.replace("%%", "%")] = (code, template)
+    # the most specific first: "Not a valid email address: %(detail)s" before "Not a valid %(format)s."
+    patterns.sort(key=lambda found: -len(PLACEHOLDER.sub("", found[1])))
     return exact, patterns
 
 
@@ -232,6 +259,53 @@ def match(message):
     return None
 
 
+@cache
+def _count_patterns():
+    """``[(regex, singular, plural)]``: each English form of ``COUNTS`` as a regular expression."""
+    out = []
+    for singular, plural in COUNTS:
+        for form in (singular, plural):
+            out.append((re.compile(re.escape(form).replace(re.escape("%(num)s"), r"(?P<num>\d+)")), singular, plural))
+    return out
+
+
+def _count(fragment):
+    """One English count (``3 libraries``) in the request's language, or None when not one."""
+    for pattern, singular, plural in _count_patterns():
+        found = pattern.fullmatch(fragment)
+        if found:
+            number = int(found.group("num"))
+            return get_translations().ngettext(singular, plural, number) % {"num": format_number(number)}
+    return None
+
+
+def _counts(value):
+    parts = [_count(fragment) for fragment in value.split(", ")]
+    if not parts or None in parts:
+        return value
+    return format_list(parts, locale=get_locale())
+
+
+def _date(value):
+    if not ISO_DATE.fullmatch(value):
+        return value
+    try:
+        return format_date(date.fromisoformat(value), "long")
+    except ValueError:
+        return value
+
+
+def localized_values(values):
+    """The values matched out of a message, as a person of the request's language reads them."""
+    out = dict(values)
+    for name, value in values.items():
+        if name in COUNTED_VALUES:
+            out[name] = _counts(value)
+        elif name in DATE_VALUES:
+            out[name] = _date(value)
+    return out
+
+
 def translate(message):
     """``message`` in the request's language (as written when the table does not know it)."""
     found = match(message)
@@ -239,7 +313,7 @@ def translate(message):
         return message
     _, template, values = found
     try:
-        return gettext(template) % values if values else gettext(template).replace("%%", "%")
+        return gettext(template) % localized_values(values) if values else gettext(template).replace("%%", "%")
     except (KeyError, ValueError, TypeError):  # a broken translation: the English stays readable
         return message
 

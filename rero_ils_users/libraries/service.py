@@ -1,6 +1,7 @@
 """Libraries follow the matrix (lib-*) within the caller's organisation; only
 their own staff (or full permissions) update or delete them."""
 
+from ..errors import counted
 from ..organisations.service import OrganisationScopedService, organisation_reference_checks
 from ..permissions.policy import Target
 from .api import Library
@@ -41,7 +42,7 @@ libraries = LibraryService()
 
 def _libraries_left(organisation_pid):
     count = len(Library.pids_of_organisation(organisation_pid))
-    return f"{count} librar{'y' if count == 1 else 'ies'}" if count else None
+    return counted(count, "library", "libraries") if count else None
 
 
 organisation_reference_checks.append(_libraries_left)

@@ -2,6 +2,7 @@
 
 from invenio_db import db
 
+from ..errors import counted
 from ..organisations.service import OrganisationScopedService, organisation_reference_checks
 from .api import PatronType
 
@@ -25,7 +26,7 @@ patron_types = PatronTypeService()
 
 def _types_left(organisation_pid):
     count = db.session.query(PatronType.model_cls.id).filter_by(organisation_pid=organisation_pid).count()
-    return f"{count} patron type(s)" if count else None
+    return counted(count, "patron type", "patron types") if count else None
 
 
 organisation_reference_checks.append(_types_left)

@@ -6,6 +6,7 @@ from sqlalchemy import Text, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 
 from .. import clock
+from ..errors import counted
 from ..libraries.api import Library
 from ..libraries.service import library_reference_checks
 from ..organisations.service import organisation_reference_checks
@@ -62,9 +63,9 @@ def on_user_updated(sender, user_id, before, after, uow):
         uow.index(record)
 
 
-def _count(column, value, label):
+def _count(column, value):
     count = Patron.model_cls.query.filter(column == value).count()
-    return f"{count} {label}" if count else None
+    return counted(count, "patron record", "patron records") if count else None
 
 
 def _referencing(fragment):
@@ -74,7 +75,7 @@ def _referencing(fragment):
         count = model.query.filter(cast(model.json, JSONB).contains(fragment)).count()
     else:  # the quick local run on SQLite
         count = sum(1 for m in model.query.all() if _contains(m.json or {}, fragment))
-    return f"{count} patron record(s)" if count else None
+    return counted(count, "patron record", "patron records") if count else None
 
 
 def _contains(doc, fragment):
@@ -94,7 +95,7 @@ def _patrons_of_type(pid):
 
 
 def _patrons_of_organisation(pid):
-    return _count(Patron.model_cls.organisation_pid, pid, "patron record(s)")
+    return _count(Patron.model_cls.organisation_pid, pid)
 
 
 def register(app):

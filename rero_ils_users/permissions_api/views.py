@@ -2,6 +2,7 @@
 
 from flask import Blueprint, jsonify, request
 
+from ..i18n.messages import translate
 from ..rest import identity, int_arg, page_args, search_response
 from . import service
 
@@ -31,7 +32,12 @@ def patron_permissions(pid):
 
 @blueprint.get("/api/permissions/<resource>/<pid>")
 def record_buttons(resource, pid):
-    return jsonify(service.buttons(identity(), resource, pid))
+    """The reasons a button is off are shown to the librarian: in the request's language."""
+    answer = service.buttons(identity(), resource, pid)
+    for verdict in answer.values():
+        if "reasons" in verdict:
+            verdict["reasons"] = [translate(reason) for reason in verdict["reasons"]]
+    return jsonify(answer)
 
 
 @blueprint.put("/api/permissions/roles/<role>/actions/<action>")

@@ -3,7 +3,7 @@
 from flask import Blueprint, request
 
 from ..accounts.auth import follow_own_password_change
-from ..rest import identity, if_match, json_body, list_response, record_response
+from ..rest import checked_only, dry_run, identity, if_match, json_body, list_response, record_response
 from .service import users
 
 blueprint = Blueprint("users", __name__, url_prefix="/api/users")
@@ -30,6 +30,9 @@ def read(user_id):
 @blueprint.put("/<int:user_id>")
 def update(user_id):
     data = json_body()
+    if dry_run():  # the password's change of sessions is not done either
+        revision = if_match()
+        return checked_only(lambda uow: users.update(identity(), user_id, data, revision=revision, uow=uow))
     record = users.update(identity(), user_id, data, revision=if_match())
     if data.get("password") is not None:
         follow_own_password_change(user_id)

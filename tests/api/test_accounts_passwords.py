@@ -1,6 +1,9 @@
 """The password policy on every path: the validate and generate endpoints, the
 CLI, the reset (test_accounts_reset.py) and Flask-Security's own PasswordUtil."""
 
+import pytest
+from flask_security import utils as security_utils
+
 from rero_ils_users.accounts import cli as accounts_cli
 from rero_ils_users.accounts.models import User
 from rero_ils_users.accounts.passwords import policy_errors
@@ -87,3 +90,55 @@ def test_cli_users_create_applies_the_policy(app):
     assert result.exit_code != 0 and "already taken" in result.output
     result = runner.invoke(accounts_cli.users, ["create", "--username", "x2", "--password", "Strong-Pass1", "--role", "patron"])
     assert result.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    "password, code",
+    [
+        ("Sh0rt", "password_too_short"),
+        ("A1" + "a" * 254, "password_too_long"),
+        ("SECRET123", "password_no_lowercase"),
+        ("secret123", "password_no_uppercase"),
+        ("SecretSecret", "password_no_digit"),
+        (12345678, "password_not_string"),
+    ],
+)
+def test_each_refusal_of_a_password_has_its_code(client, password, code):
+    body = client.post("/api/user/password/validate", json={"password": password}, headers={"Accept-Language": "fr"}).get_json()
+    assert [e["code"] for e in body["errors"]] == [code]
+    assert body["status"] == 400 and not body["message"].startswith("The password")  # in French
+
+
+def test_a_long_password_within_the_policy_is_valid(client):
+    """Flask-Security's own maximum (128) answered "must be at least 8 characters"."""
+    assert validate(client, "Aa1" + "x" * 197).status_code == 200
+
+
+def test_the_breached_list_check_has_its_codes(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SECURITY_PASSWORD_CHECK_BREACHED", "strict")
+    monkeypatch.setattr(security_utils, "pwned", lambda password: 42)  # the pwnedpasswords service, stood in for
+    res = client.post("/api/user/password/validate", json={"password": "Secret123"}, headers={"Accept-Language": "de"})
+    assert res.status_code == 400
+    [entry] = res.get_json()["errors"]
+    assert entry["code"] == "password_breached" and entry["field"] == "password"
+    assert "Liste" in entry["message"]
+
+    def unreachable(password):
+        raise OSError("no network")
+
+    monkeypatch.setattr(security_utils, "pwned", unreachable)
+    res = validate(client, "Secret123")
+    assert [e["code"] for e in res.get_json()["errors"]] == ["password_check_unavailable"]
+    monkeypatch.setitem(app.config, "SECURITY_PASSWORD_CHECK_BREACHED", "best-effort")
+    assert validate(client, "Secret123").status_code == 200
+    monkeypatch.setattr(security_utils, "pwned", lambda password: 0)
+    monkeypatch.setitem(app.config, "SECURITY_PASSWORD_CHECK_BREACHED", "strict")
+    assert validate(client, "Secret123").status_code == 200
+
+
+def test_the_complexity_check_has_its_code(client, monkeypatch):
+    """zxcvbn (SECURITY_PASSWORD_COMPLEXITY_CHECKER) hints in English only: one sentence of ours."""
+    monkeypatch.setattr(security_utils, "password_complexity_validator", lambda *a, **k: ["Sequences like abc are easy to guess"])
+    res = client.post("/api/user/password/validate", json={"password": "Secret123"}, headers={"Accept-Language": "it"})
+    [entry] = res.get_json()["errors"]
+    assert entry["code"] == "password_too_simple" and "abc" not in entry["message"]

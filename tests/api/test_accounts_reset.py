@@ -73,6 +73,7 @@ def test_same_answer_whether_or_not_the_address_exists(client, outbox):
     assert len(outbox) == 1
     bad = forgot(client, "not an address")
     assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "email"
+    assert bad.get_json()["errors"][0]["code"] == "email_invalid"
 
 
 def test_never_sent_to_an_additional_communication_email(client, outbox):
@@ -94,7 +95,9 @@ def test_a_token_works_once(client, outbox):
     assert client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD}).status_code == 200
     res = client.post("/api/password/reset", json={"token": token, "password": "Another-Pass-7"})
     assert res.status_code == 400
-    assert res.get_json()["errors"][0]["field"] == "token"
+    assert res.get_json()["errors"] == [
+        {"field": "token", "code": "reset_link_invalid", "message": "The reset link is invalid, expired or already used."}
+    ]
     assert post_login(client, "alice", NEW_PASSWORD).status_code == 200
 
 
@@ -115,7 +118,7 @@ def test_a_token_expires(client, outbox, app):
         token = mailed_token(client, outbox)
         traveller.shift(timedelta(days=1, minutes=1))  # SECURITY_RESET_PASSWORD_WITHIN = 1 day
         res = client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD})
-        assert res.status_code == 400
+        assert res.status_code == 400 and res.get_json()["errors"][0]["code"] == "reset_link_invalid"
     assert post_login(client, "alice").status_code == 200
 
 
@@ -127,5 +130,8 @@ def test_reset_applies_the_password_policy_and_keeps_the_token(client, outbox):
         assert res.status_code == 400
         body = res.get_json()
         assert rule in body["message"] and body["errors"][0]["field"] == "password"
-    assert client.post("/api/password/reset", json={"token": "garbage", "password": NEW_PASSWORD}).status_code == 400
+    garbage = client.post("/api/password/reset", json={"token": "garbage", "password": NEW_PASSWORD})
+    assert garbage.status_code == 400 and garbage.get_json()["errors"][0]["code"] == "reset_link_invalid"
+    missing = client.post("/api/password/reset", json={"token": token})
+    assert missing.get_json()["errors"][0]["code"] == "password_required"
     assert client.post("/api/password/reset", json={"token": token, "password": NEW_PASSWORD}).status_code == 200

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from rero_ils_users import dbupgrade
 from rero_ils_users.accounts.models import User
 from rero_ils_users.cli import init
-from tests.helpers import PASSWORD, login, make_desk, make_person, make_user, record_data
+from tests.helpers import PASSWORD, login, logout, make_account, make_desk, make_person, make_user, record_data
 
 PAST = (date.today() - timedelta(days=3)).isoformat()
 
@@ -237,3 +237,50 @@ def test_a_choice_made_before_logging_in_goes_into_the_account(client):
     client.post("/api/login", json={"login": username, "password": PASSWORD})
     db.session.expire_all()
     assert db.session.get(User, desk.librarian).language == "fr"
+
+
+def test_a_refused_delete_counts_what_is_left_in_the_request_language(client):
+    """The reasons of a 409 delete are counts: plural and words of the request's language."""
+    desk = make_desk(client, ptype=True)
+    for _ in range(2):
+        make_person(desk.org, ptype=desk.ptype)
+    cases = {
+        "en": "The patron type is still used by 2 patron records.",
+        "fr": "Le type de lecteur est encore utilisé par 2 dossiers lecteurs.",
+        "de": "Die Benutzerkategorie ist noch in Gebrauch (2 Benutzerdatensätze).",
+        "it": "La tipologia utente è ancora usata da 2 schede utente.",
+    }
+    for language, message in cases.items():
+        res = client.delete(f"/api/patron_types/{desk.ptype}", headers={"Accept-Language": language})
+        assert (res.status_code, res.get_json()["message"]) == (409, message)
+    # one: the singular (the librarian's record names the library)
+    res = client.delete(f"/api/libraries/{desk.lib}", headers={"Accept-Language": "fr"})
+    assert res.get_json()["message"] == "La bibliothèque est encore référencée par 1 dossier lecteur."
+    # the buttons say the same words
+    reasons = client.get(f"/api/permissions/libraries/{desk.lib}", headers={"Accept-Language": "it"}).get_json()["delete"]["reasons"]
+    assert reasons == ["La biblioteca è ancora referenziata da 1 scheda utente."]
+    # several kinds: a list, joined as the language joins lists
+    logout(client)
+    login(client, make_account("admin"))
+    cases = {
+        "en": "The organisation still has 1 library, 1 patron type, and 3 patron records.",
+        "de": "Die Organisation hat noch 1 Bibliothek, 1 Benutzerkategorie und 3 Benutzerdatensätze.",
+    }
+    for language, message in cases.items():
+        res = client.delete(f"/api/organisations/{desk.org}", headers={"Accept-Language": language})
+        assert (res.status_code, res.get_json()["message"]) == (409, message)
+
+
+def test_the_expiry_date_of_a_circulation_message_is_written_in_the_language(client):
+    desk = make_desk(client, ptype=True)
+    _, pid = make_person(desk.org, ptype=desk.ptype, expiration_date="2024-03-10")
+    cases = {
+        "en": "The patron's account expired on March 10, 2024.",
+        "fr": "Le compte du lecteur a expiré le 10 mars 2024.",
+        "de": "Das Konto des Benutzers ist am 10. März 2024 abgelaufen.",
+        "it": "L'account dell'utente è scaduto il 10 marzo 2024.",
+    }
+    for language, message in cases.items():
+        answer = client.get(f"/api/patrons/{pid}/circulation?action=checkout", headers={"Accept-Language": language}).get_json()
+        assert answer["reasons"] == ["expired"] and answer["messages"] == [message]
+

@@ -5,9 +5,11 @@ a scanner's Enter that never submits, and the reused person's data editable."""
 import os
 import re
 
+from invenio_db import db
 from playwright.sync_api import expect
 
-from tests.helpers import make_org, make_person
+from rero_ils_users.users.service import users
+from tests.helpers import make_org, make_person, system_identity
 from tests.ui.conftest import SHOTS
 from tests.ui.world import log_in, look_up, make_world, register_adult_patron
 
@@ -46,6 +48,40 @@ def test_a_refused_personal_change_saves_nothing_and_says_where(page):
     expect(page.locator('#personal-form [data-field="birth_date"] .field-error')).to_be_visible()
     expect(page.locator("#management-form .form-alert")).to_contain_text("Nothing was saved")
     expect(page).to_have_url(re.compile(r"/edit$"))
+
+
+def _city(user_id):
+    db.session.rollback()  # the server's writes, not this thread's snapshot
+    return users.read(system_identity(), user_id)["metadata"]["city"]
+
+
+def test_a_refused_patron_record_saves_the_personal_data_neither(page):
+    """Both parts are checked before either is written (?dry_run=true): a taken card number
+    keeps the new city unsaved too, and the errors of both parts show at once."""
+    world = make_world()
+    log_in(page, "librarian")
+    _edit(page, world.alice_pid)
+    personal, management = page.locator("#personal-form"), page.locator("#management-form")
+    personal.get_by_label("City").fill("Marly")
+    management.get_by_label("Barcode or card number").fill("2050000222")  # Bruno's card
+    management.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator('#management-form [data-field="patron.barcode"] .field-error')).to_be_visible()
+    expect(management.locator(".form-alert")).to_contain_text("Nothing was saved")
+    expect(page).to_have_url(re.compile(r"/edit$"))
+    assert _city(world.alice) == "Fribourg"
+    # both refused: both said at once, still nothing saved
+    personal.get_by_label("Birth date").fill("2999-01-01")
+    management.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator('#personal-form [data-field="birth_date"] .field-error')).to_be_visible()
+    expect(page.locator('#management-form [data-field="patron.barcode"] .field-error')).to_be_visible()
+    expect(management.locator(".form-alert")).to_contain_text("the personal data above and the patron data below")
+    assert _city(world.alice) == "Fribourg"
+    # corrected: both saved
+    personal.get_by_label("Birth date").fill("1990-02-03")
+    management.get_by_label("Barcode or card number").fill("2050000999")
+    management.get_by_role("button", name="Save", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.alice_pid}\?saved=1$"))
+    expect(page.locator("dl.pairs").first).to_contain_text("Marly")
 
 
 def test_leaving_with_unsaved_changes_asks_first(page):

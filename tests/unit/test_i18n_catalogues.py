@@ -16,7 +16,7 @@ from rero_ils_users.ui import localized
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "rero_ils_users" / "translations"
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "t": None, "tn": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "t": None, "tn": (1, 2), "NN_": (1, 2)}
 
 
 def extracted(root=ROOT):

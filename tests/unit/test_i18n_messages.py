@@ -133,3 +133,38 @@ def test_codes_are_snake_case_and_templates_unique():
 def test_the_contract_constants_are_not_in_the_table(constant):
     """API.md's message constants are machine words: never matched, so never translated."""
     assert messages.match(constant) is None
+
+
+def _counted_calls():
+    """``[(where, (one, many))]``: what ``errors.counted`` is called with in the sources."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "counted" and len(node.args) == 3:
+                one, many = (_text(arg, {}) for arg in node.args[1:])
+                found.append((f"{path.relative_to(PACKAGE)}:{node.lineno}", (one, many)))
+    return found
+
+
+def test_every_count_the_services_write_is_in_the_table():
+    calls = _counted_calls()
+    assert len(calls) >= 4
+    known = {(one.replace("%(num)s ", ""), many.replace("%(num)s ", "")) for one, many in messages.COUNTS}
+    unknown = [f"{where}: {pair!r}" for where, pair in calls if pair not in known]
+    assert not unknown, "counts missing from COUNTS in rero_ils_users/i18n/messages.py:\n" + "\n".join(unknown)
+
+
+@pytest.mark.parametrize(
+    "language, message, expected",
+    [
+        ("en", "The organisation still has 1234 patron records.", "The organisation still has 1,234 patron records."),
+        ("de", "The organisation still has 1234 patron records.", "Die Organisation hat noch 1.234 Benutzerdatensätze."),
+        ("fr", "The organisation still has 1 library, 2 patron types.", "L'organisation a encore 1 bibliothèque et 2 types de lecteurs."),
+        ("it", "The organisation still has 1 library, 2 patron types.", "L'organizzazione ha ancora 1 biblioteca e 2 tipologie utente."),
+        # a value that is no count of the table stays as written
+        ("fr", "The organisation still has 3 things.", "L'organisation a encore 3 things."),
+    ],
+)
+def test_counts_are_written_with_the_plural_and_numbers_of_the_language(app, language, message, expected):
+    with app.test_request_context("/api/x", headers={"Accept-Language": language}):
+        assert messages.translate(message) == expected

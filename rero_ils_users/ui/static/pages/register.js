@@ -87,13 +87,14 @@ function generatedPasswordBox(password) {
   return box;
 }
 
-// personal data changed since it was loaded (sent with PUT /api/users/<id> and If-Match)
-async function savePersonal(personal, state) {
+// personal data changed since it was loaded (sent with PUT /api/users/<id> and If-Match);
+// with check, only checked (?dry_run=true: every check of the PUT, nothing kept)
+async function savePersonal(personal, state, check = false) {
   const current = await api("GET", `/api/users/${state.userId}`);
   if (!current.ok) return current;
   const body = { ...personalData(personal) };
   if (personal.elements.password.value) body.password = personal.elements.password.value;
-  return api("PUT", `/api/users/${state.userId}`, body, { "If-Match": `"${current.data.revision}"` });
+  return api("PUT", `/api/users/${state.userId}${check ? "?dry_run=true" : ""}`, body, { "If-Match": `"${current.data.revision}"` });
 }
 
 // the rules of the card number and the username, from the schemas the server checks with,
@@ -281,6 +282,22 @@ export async function initRegister() {
         : t("The patron was registered, but the personal data changes were not saved: correct them above and press the button again."));
     };
     if (editPid && personalChanged) {
+      // two resources, one Save: both parts are checked before either is written, so the
+      // librarian sees the errors of both at once and a refusal of either saves nothing
+      const ifMatch = state.revision ? { "If-Match": `"${state.revision}"` } : {};
+      const [personCheck, recordCheck] = await Promise.all([
+        savePersonal(personal, state, true),
+        api("PUT", `/api/patrons/${editPid}?dry_run=true`, managementData(management, roles, state), ifMatch),
+      ]);
+      if (!personCheck.ok || !recordCheck.ok) {
+        if (personCheck.ok) clearErrors(personal); else showErrors(personal, personCheck.data);
+        if (recordCheck.ok) return formAlert(management, t("Nothing was saved: correct the personal data above."));
+        if (recordCheck.status === 412) return formAlert(management, t("Someone else changed this patron meanwhile: reload the page to see their changes."));
+        showErrors(management, recordCheck.data);
+        const said = $(".form-alert", management).textContent;
+        formAlert(management, `${personCheck.ok ? t("Nothing was saved.") : t("Nothing was saved: correct the personal data above and the patron data below.")} ${said}`);
+        return (personCheck.ok ? $("[aria-invalid]", management) : $("[aria-invalid]", personal))?.focus();
+      }
       // the personal data first: a refusal there saves nothing, and says so next to its field
       const saved = await savePersonal(personal, state);
       if (!saved.ok) return personalRefused(saved);
