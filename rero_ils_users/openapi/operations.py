@@ -39,6 +39,11 @@ IF_MATCH = param(
     "header",
     'The revision read (its ETag, "3" or W/"3"): a stale one answers 412 and changes nothing.',
 )
+DRY_RUN = param(
+    "dry_run", {"type": "boolean", "default": False},
+    description="true: every check of the write (permission, revision, fields, uniqueness), nothing kept; 204 when it would pass.",
+)
+CHECKED = {"204": {"description": "With dry_run=true: the write would pass; nothing was kept."}}
 ETAG = {"ETag": {"$ref": "#/components/headers/ETag"}}
 
 
@@ -90,8 +95,8 @@ def crud(resource, component, tag, who, search_params=(), create_errors=(409,), 
         f"{base}/{{pid}}": {
             "get": operation(f"read{name}", tag, "Read", record(component), (403,), [PID]),
             "put": operation(
-                f"update{name}", tag, "Replace the whole record (read-only fields sent back are ignored)", record(component, "Updated."),
-                (403, 409, 412), [PID, IF_MATCH], body(create_body), WRITE,
+                f"update{name}", tag, "Replace the whole record (read-only fields sent back are ignored)",
+                {**record(component, "Updated."), **CHECKED}, (403, 409, 412), [PID, IF_MATCH, DRY_RUN], body(create_body), WRITE,
             ),
             "delete": operation(
                 f"delete{name}", tag, "Delete (409 while something still uses it)", {"204": {"description": "Deleted."}},
@@ -148,8 +153,8 @@ def users():
         "/api/users/{user_id}": {
             "get": operation("readUser", "users", f"Read ({who})", record("User"), (403,), [USER_ID]),
             "put": operation(
-                "updateUser", "users", f"Update ({who}); an absent password is unchanged", record("User", "Updated."),
-                (403, 409, 412), [USER_ID, IF_MATCH], body(ref("UserBody")), WRITE,
+                "updateUser", "users", f"Update ({who}); an absent password is unchanged", {**record("User", "Updated."), **CHECKED},
+                (403, 409, 412), [USER_ID, IF_MATCH, DRY_RUN], body(ref("UserBody")), WRITE,
             ),
             "delete": operation(
                 "deleteUser", "users", "Erase a person with no patron record left (admin, superuser)",

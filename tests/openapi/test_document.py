@@ -119,3 +119,15 @@ def test_errors_etags_and_security_are_described(document):
 
 def test_the_document_depends_on_configuration_only(app):
     assert build(app.config) == build(app.config)
+
+
+def test_every_replace_documents_its_dry_run(app, document):
+    """Every PUT that takes ``dry_run`` (users and records) says so, with its 204."""
+    puts = {path: ops["put"] for path, ops in document["paths"].items() if "put" in ops and "If-Match" in str(ops["put"])}
+    checked = [p for p in puts if p.startswith("/api/users/{") or p.count("/") == 3 and p.endswith("{pid}")]
+    assert "/api/users/{user_id}" in checked and "/api/patrons/{pid}" in checked
+    for path in checked:
+        names = [p["name"] for p in puts[path]["parameters"]]
+        assert "dry_run" in names and "204" in puts[path]["responses"], path
+        res = app.test_client().put(f"{path.split('{')[0]}0?dry_run=true", json={})
+        assert res.status_code != 405, path  # the route really takes a PUT
