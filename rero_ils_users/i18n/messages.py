@@ -18,10 +18,14 @@ from datetime import date
 from functools import cache
 
 from babel.lists import format_list
-from flask_babel import format_date, format_number, get_locale, get_translations, gettext
+from flask_babel import format_date, format_number, get_locale, get_translations, gettext, pgettext
 
 
 def N_(text):  # noqa: N802  (gettext's name for "mark for extraction, translate later")
+    return text
+
+
+def NC_(context, text):  # noqa: N802  (the same for a word in a context: extracted as pgettext's)
     return text
 
 
@@ -210,6 +214,37 @@ COUNTS = (
     NN_("%(num)s patron record", "%(num)s patron records"),
 )
 COUNTED_VALUES = {"what"}
+# placeholders holding a schema's word (the JSON type, the format checked): in a context of
+# their own, so that "string" or "date" is never confused with the same word elsewhere
+TERMS = {
+    "type": ("json type", (
+        NC_("json type", "string"), NC_("json type", "integer"), NC_("json type", "number"),
+        NC_("json type", "boolean"), NC_("json type", "object"), NC_("json type", "array"),
+        NC_("json type", "null"),
+    )),
+    "format": ("json format", (NC_("json format", "email"), NC_("json format", "date"))),
+}
+# placeholders holding email_validator's explanation (English): the known ones translated,
+# an unknown one dropped from a sentence in another language (SHORT)
+EXPLAINED_VALUES = {"detail"}
+EMAIL_DETAILS = (
+    N_("An email address must have an @-sign."),
+    N_("There must be something after the @-sign."),
+    N_("There must be something before the @-sign."),
+    N_("The part after the @-sign is not valid. It should have a period."),
+    N_("The part after the @-sign is not valid. It is not within a valid top-level domain."),
+    N_("The part after the @-sign is a special-use or reserved name that cannot be used with email."),
+    N_("An email address cannot have two periods in a row."),
+    N_("An email address cannot start with a period."),
+    N_("An email address cannot end with a period."),
+    N_("An email address cannot have a hyphen immediately after the @-sign."),
+    N_("A bracketed IP address after the @-sign is not allowed here."),
+    N_("The email address contains invalid characters before the @-sign: %(chars)s."),
+    N_("The part after the @-sign contains invalid characters: %(chars)s."),
+    N_("The email address contains unsafe characters: %(chars)s."),
+)
+# a sentence without its English explanation, for a language that has no translation of it
+SHORT = {"email_invalid": N_("Not a valid email address.")}
 # placeholders holding an ISO date (YYYY-MM-DD), written as the language writes dates
 DATE_VALUES = {"date"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -295,14 +330,38 @@ def _date(value):
         return value
 
 
+def _term(name, value):
+    context, known = TERMS[name]
+    return pgettext(context, value) if value in known else value
+
+
+@cache
+def _detail_patterns():
+    return [(template, _pattern(template)) for template in EMAIL_DETAILS]
+
+
+def _detail(value):
+    """email_validator's explanation in the request's language; None when it has none."""
+    for template, pattern in _detail_patterns():
+        found = pattern.fullmatch(value)
+        if found:
+            return gettext(template) % found.groupdict() if found.groupdict() else gettext(template)
+    return value if str(get_locale()) == "en" else None
+
+
 def localized_values(values):
-    """The values matched out of a message, as a person of the request's language reads them."""
+    """The values matched out of a message, as a person of the request's language reads
+    them; None for a value that cannot be (an English explanation no catalogue knows)."""
     out = dict(values)
     for name, value in values.items():
         if name in COUNTED_VALUES:
             out[name] = _counts(value)
         elif name in DATE_VALUES:
             out[name] = _date(value)
+        elif name in TERMS:
+            out[name] = _term(name, value)
+        elif name in EXPLAINED_VALUES:
+            out[name] = _detail(value)
     return out
 
 
@@ -311,9 +370,16 @@ def translate(message):
     found = match(message)
     if found is None:
         return message
-    _, template, values = found
+    code, template, values = found
     try:
-        return gettext(template) % localized_values(values) if values else gettext(template).replace("%%", "%")
+        if not values:
+            return gettext(template).replace("%%", "%")
+        localized = localized_values(values)
+        if None in localized.values():
+            if code in SHORT:
+                return gettext(SHORT[code])
+            localized = {name: values[name] if value is None else value for name, value in localized.items()}
+        return gettext(template) % localized
     except (KeyError, ValueError, TypeError):  # a broken translation: the English stays readable
         return message
 

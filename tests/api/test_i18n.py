@@ -284,3 +284,52 @@ def test_the_expiry_date_of_a_circulation_message_is_written_in_the_language(cli
         answer = client.get(f"/api/patrons/{pid}/circulation?action=checkout", headers={"Accept-Language": language}).get_json()
         assert answer["reasons"] == ["expired"] and answer["messages"] == [message]
 
+
+
+@pytest.mark.parametrize(
+    "language, type_message, format_message",
+    [
+        ("en", "Must be of type string.", "Not a valid email."),
+        ("fr", "Doit être de type texte.", "Valeur non valable (attendu : adresse e-mail)."),
+        ("de", "Muss vom Typ Text sein.", "Ungültiger Wert (erwartet: E-Mail-Adresse)."),
+        ("it", "Deve essere di tipo testo.", "Valore non valido (atteso: indirizzo e-mail)."),
+    ],
+)
+def test_the_schemas_words_are_translated_inside_the_message(client, language, type_message, format_message):
+    """"string" and "email" were left English inside a French sentence."""
+    make_desk(client)
+    data = {"username": "zoe", "first_name": 5, "last_name": "Zed", "birth_date": "1990-02-03", "email": "zoe@nowhere"}
+    res = client.post("/api/users/", json=data, headers={"Accept-Language": language})
+    assert res.status_code == 400, res.get_json()
+    entries = {e["field"]: e for e in res.get_json()["errors"]}
+    assert entries["first_name"] == {"field": "first_name", "code": "type_invalid", "message": type_message}
+    assert entries["email"] == {"field": "email", "code": "format_invalid", "message": format_message}
+
+
+@pytest.mark.parametrize(
+    "address, language, message",
+    [
+        ("not an address", "en", "Not a valid email address: An email address must have an @-sign."),
+        ("not an address", "fr", "Adresse e-mail non valable\u00a0: Une adresse e-mail doit contenir un @."),
+        ("anna@", "de", "Keine gültige E-Mail-Adresse: Nach dem @ fehlt etwas."),
+        ("an(na)@example.org", "it", "Indirizzo e-mail non valido: L'indirizzo e-mail contiene caratteri non ammessi prima della @: '(', ')'."),
+    ],
+)
+def test_the_email_checks_explanation_is_translated(client, address, language, message):
+    res = client.post("/api/password/forgot", json={"email": address}, headers={"Accept-Language": language})
+    assert res.status_code == 400
+    assert res.get_json()["errors"] == [{"field": "email", "code": "email_invalid", "message": message}]
+
+
+def test_an_explanation_no_catalogue_knows_is_dropped_from_another_language(app):
+    """email_validator may say something the table does not know: a French sentence then
+    ends without it rather than in English; English keeps it."""
+    from rero_ils_users.i18n.messages import translate
+
+    unknown = "Not a valid email address: The domain name xn--a.org is not valid IDNA."
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert translate(unknown) == "Adresse e-mail non valable."
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert translate(unknown) == unknown
+    with app.test_request_context(headers={"Accept-Language": "de"}):  # another detail keeps its value
+        assert translate("Not valid JSON: Expecting value: line 1 column 1 (char 0)").endswith("Expecting value: line 1 column 1 (char 0)")

@@ -5,6 +5,7 @@ catalogue; a missing, empty or fuzzy entry fails, naming the string and the lang
 
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -16,18 +17,24 @@ from rero_ils_users.ui import localized
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "rero_ils_users" / "translations"
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "t": None, "tn": (1, 2), "NN_": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "t": None, "tn": (1, 2), "NN_": (1, 2), "NC_": ((1, "c"), 2)}
+
+
+class Contextual(NamedTuple):
+    context: str
+    message: str
 
 
 def extracted(root=ROOT):
-    """``{msgid: "path:line"}`` of the strings of the sources under ``root`` (babel.cfg's map)."""
+    """``{msgid: "path:line"}`` of the strings of the sources under ``root`` (babel.cfg's map);
+    a string with a context (``NC_``, pgettext's) is a ``Contextual``."""
     with (ROOT / "babel.cfg").open() as stream:
         method_map, options_map = parse_mapping_cfg(stream)
     found = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(root), method_map, options_map, keywords=KEYWORDS
     ):
-        found.setdefault(message, f"{filename}:{lineno}")
+        found.setdefault(Contextual(context, message) if context else message, f"{filename}:{lineno}")
     return found
 
 
@@ -41,7 +48,10 @@ def untranslated(strings, language, translations=TRANSLATIONS):
     entries = catalogue(language, translations)
     missing = []
     for msgid, where in sorted(strings.items(), key=lambda item: str(item[0])):
-        entry = entries.get(msgid[0] if isinstance(msgid, tuple) else msgid)
+        if isinstance(msgid, Contextual):
+            entry = entries.get(msgid.message, context=msgid.context)
+        else:
+            entry = entries.get(msgid[0] if isinstance(msgid, tuple) else msgid)
         forms = entry.string if entry is not None and isinstance(entry.string, tuple) else (entry.string if entry else "",)
         if entry is None or entry.fuzzy or not all(forms):
             missing.append(f"{where}: {msgid!r}")
