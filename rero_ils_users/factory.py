@@ -7,6 +7,7 @@ from flask import Flask
 from . import config as defaults
 from .accounts import lockout, passwords
 from .ext import ReroIlsUsers
+from .records import fastjson
 from .settings import SettingError, from_text
 
 ENV_PREFIX = "INVENIO_"
@@ -37,6 +38,8 @@ def _settle(app):
     options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"] or {})
     if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgres"):
         options.setdefault("connect_args", POSTGRESQL_CONNECT_ARGS)
+    options.setdefault("json_serializer", fastjson.dumps)
+    options.setdefault("json_deserializer", fastjson.loads)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     with app.app_context():
         lockout.window()

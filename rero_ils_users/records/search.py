@@ -11,6 +11,7 @@ from werkzeug.local import LocalProxy
 
 from ..errors import ValidationError
 from ..paths import mappings_dir
+from .fastjson import SearchSerializer
 
 
 @dataclass
@@ -40,7 +41,7 @@ class SearchIndexes:
         self.prefix = app.config["SEARCH_INDEX_PREFIX"]
         self.refresh_on_write = app.config["SEARCH_REFRESH"]
         self.replicas = app.config["SEARCH_NUMBER_OF_REPLICAS"]
-        self.client = OpenSearch(hosts=app.config["SEARCH_HOSTS"], timeout=app.config["SEARCH_TIMEOUT"])
+        self.client = OpenSearch(hosts=app.config["SEARCH_HOSTS"], timeout=app.config["SEARCH_TIMEOUT"], serializer=SearchSerializer())
 
     def alias(self, resource):
         return f"{self.prefix}{resource}"
