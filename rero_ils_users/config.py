@@ -130,3 +130,4 @@ REDIS_KEY_PREFIX = None
 
 # --- bulk import -------------------------------------------------------------
 IMPORT_BATCH_SIZE = 500  # rows per transaction (and per bulk index request) of `rero-ils-users import`
+IMPORT_JOBS = None  # processes writing batches at once (PostgreSQL); None: the cores

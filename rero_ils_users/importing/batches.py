@@ -116,27 +116,44 @@ class Importer:
         self.bulk = bulk.BulkWriter(self.identity, self.lookups) if db.engine.dialect.name == "postgresql" else None
 
     def run(self, rows, progress=None):
-        hasher = Hasher()
+        batch = []
         try:
-            batch = []
-            for number, row in enumerate(rows, start=1):
-                self.summary.total += 1
-                prepared = self.prepare(number, row)
-                if prepared is not None:
-                    batch.append(prepared)
-                if len(batch) >= self.batch_size:
-                    self.write_batch(batch, hasher)
-                    batch = []
-                if progress:
-                    progress(1)
-            if batch:
-                self.write_batch(batch, hasher)
+            try:
+                for number, row in enumerate(rows, start=1):
+                    self.summary.total += 1
+                    prepared = self.prepare(number, row)
+                    if prepared is not None:
+                        batch.append(prepared)
+                    if len(batch) >= self.batch_size:
+                        full, batch = batch, []
+                        self.submit(full)
+                    if progress:
+                        progress(1)
+            finally:  # also when the file cannot be read further: the rows before are written
+                if batch:
+                    self.submit(batch)
+                self.finish()
         finally:
-            hasher.close()
+            self.close()
             if self.dry_run:
                 db.session.rollback()
         self.summary.problems.sort(key=lambda problem: problem[0])
         return self.summary
+
+    # --- how batches are written: here, one after the other (``parallel`` writes several at once)
+    hasher = None
+
+    def submit(self, batch):
+        self.hasher = self.hasher or Hasher()
+        self.write_batch(batch, self.hasher)
+
+    def finish(self):
+        """Wait for the batches submitted (all written here already)."""
+
+    def close(self):
+        if self.hasher is not None:
+            self.hasher.close()
+            self.hasher = None
 
     # --- checks without the database -------------------------------------------------------
     def reject(self, number, errors, row):

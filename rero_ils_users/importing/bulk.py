@@ -60,6 +60,13 @@ def _barcode_keys(record):
     return [(org["pid"], b.strip()) for b in barcodes if isinstance(b, str)]
 
 
+def row_keys(p):
+    """What names a person in a prepared row: its username, email and barcodes (any case
+    for the first two, as the matching), e.g. ``("email", "a@b.ch")``."""
+    keys = {(column, value) for column in ("username", "email") if (value := _lower(p.user.get(column)))}
+    return keys | {("barcode", *key) for key in _barcode_keys(p.record)}
+
+
 def problems(exc):
     """A service's refusal as the import's field errors (columns of the row)."""
     return [FieldError(row_field(e.field), e.message) for e in (exc.errors or [FieldError(None, exc.message)])]

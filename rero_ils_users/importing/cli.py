@@ -1,5 +1,6 @@
 """``rero-ils-users import`` and ``export`` (docs/import.md)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -8,8 +9,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from invenio_db import db
 
+from .. import settings
 from ..errors import DomainError
-from . import batches, export, readers, report
+from . import batches, export, parallel, readers, report
 from .rero import References
 
 FORMATS = ("json", "jsonl", "csv", "rero-ils")
@@ -37,6 +39,16 @@ def _references(source, organisations, libraries, patron_types, dry_run):
     return refs
 
 
+def _jobs():
+    """``IMPORT_JOBS``, or the cores when it is unset."""
+    if current_app.config["IMPORT_JOBS"] is None:
+        return os.cpu_count() or 1
+    try:
+        return settings.integer("IMPORT_JOBS", minimum=1, maximum=64)
+    except settings.SettingError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the extension (.json, .jsonl, .csv).")
@@ -47,8 +59,9 @@ def _references(source, organisations, libraries, patron_types, dry_run):
 @click.option("--rejects", type=click.Path(dir_okay=False, writable=True), help="Write rejected rows to this CSV file.")
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 @click.option("--batch", type=click.IntRange(1, 10000), help="Rows per transaction (default IMPORT_BATCH_SIZE).")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Processes writing batches at once (default IMPORT_JOBS: the cores).")
 @with_appcontext
-def import_people(path, fmt, organisations, libraries, patron_types, source, rejects, dry_run, batch):
+def import_people(path, fmt, organisations, libraries, patron_types, source, rejects, dry_run, batch, jobs):
     """Import people (user + patron record) from a JSON, JSON Lines or CSV file (docs/import.md)."""
     rero = fmt == "rero-ils"
     if (organisations or libraries or patron_types) and not rero:
@@ -61,10 +74,16 @@ def import_people(path, fmt, organisations, libraries, patron_types, source, rej
         raise click.ClickException(f"Cannot read {path}: {exc}") from None
     summary = report.Summary()
     rejects_file = report.RejectsFile(rejects) if rejects else None
-    importer = batches.Importer(
-        summary, rejects=rejects_file, batch=batch or current_app.config["IMPORT_BATCH_SIZE"], dry_run=dry_run,
-        convert=refs.convert if refs else None,
-    )
+    options = {
+        "rejects": rejects_file, "batch": batch or current_app.config["IMPORT_BATCH_SIZE"], "dry_run": dry_run,
+        "convert": refs.convert if refs else None,
+    }
+    jobs = jobs or _jobs()
+    # several writers need PostgreSQL's concurrency; a dry run is one transaction
+    if jobs > 1 and not dry_run and db.engine.dialect.name == "postgresql":
+        importer = parallel.ParallelImporter(summary, jobs, **options)
+    else:
+        importer = batches.Importer(summary, **options)
     problem = None
     with report.progress(total) as bar:
         try:

@@ -126,3 +126,10 @@ class SearchIndexes:
 
 
 current_search = LocalProxy(lambda: current_app.extensions["rero-search"])
+
+
+def renew_client():
+    """A new client for the app's indexes: a forked process (the parallel import's
+    workers) must not share its parent's connections."""
+    indexes = current_app.extensions["rero-search"]
+    indexes.client = SearchIndexes(current_app).client
