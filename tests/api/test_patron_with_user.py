@@ -25,8 +25,10 @@ def _body(client, user_id, pid, user=None, patron=None):
     record = dict(r["metadata"])
     for key in ("user", "$schema"):
         record.pop(key, None)
-    record["patron"] = dict(record["patron"], **((patron or {}).pop("patron", {}) if patron else {}))
-    record.update(patron or {})
+    patron = dict(patron or {})
+    if "patron" in record:
+        record["patron"] = dict(record["patron"], **patron.pop("patron", {}))
+    record.update(patron)
     person = {k: v for k, v in u["metadata"].items() if k not in ("id", "patrons")}
     person.update(user or {})
     person = {k: v for k, v in person.items() if v is not None}
@@ -220,6 +222,33 @@ def test_the_patron_part_cannot_move_the_record_to_another_person(client):
     assert res.status_code == 400 and _fields(res) == [("patron.user_id", "user_fixed")]
     _, user, _, record, _, _ = _state(client, user_id, pid)
     assert record["user_id"] == user_id and user["city"] != "Marly"
+
+
+def test_the_user_part_is_always_the_records_person(client):
+    """An ``id`` in the user part is ignored, as PUT /api/users/<id> ignores it: the person
+    changed is the record's."""
+    desk = make_desk(client, ptype=True)
+    user_id, pid = make_person(desk.org, ptype=desk.ptype)
+    victim, _ = make_person(desk.org, ptype=desk.ptype)
+    body, revision = _body(client, user_id, pid, user={"city": "Marly", "id": victim})
+    body.pop("user_revision")
+    assert _put(client, pid, body, revision).status_code == 200
+    assert client.get(f"/api/users/{victim}").get_json()["metadata"]["city"] == "Fribourg"
+    assert client.get(f"/api/users/{user_id}").get_json()["metadata"]["city"] == "Marly"
+
+
+def test_ones_own_record_keeps_the_self_service_rules(client):
+    """A librarian editing their own record: their names are locked and a new email needs
+    their current password, as PUT /api/users/<own id> says."""
+    desk = make_desk(client, ptype=True)
+    body, revision = _body(client, desk.librarian, desk.librarian_pid, user={"first_name": "Renamed", "email": "me@example.org"})
+    before = _state(client, desk.librarian, desk.librarian_pid)
+    own = client.put(f"/api/users/{desk.librarian}", json=body["user"])
+    res = _put(client, desk.librarian_pid, body, revision)
+    assert own.status_code == res.status_code == 400
+    assert _fields(res) == [("user." + e["field"], e["code"]) for e in own.get_json()["errors"]]
+    assert {c for _, c in _fields(res)} == {"field_locked", "current_password_required"}
+    assert _state(client, desk.librarian, desk.librarian_pid) == before
 
 
 def _state_as_system(user_id, pid):
