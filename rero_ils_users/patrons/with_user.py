@@ -85,7 +85,10 @@ def update(identity, pid, data, revision=None, uow=None):
         raise in_part("patron", exc) from None
     user_id = record["user_id"]
     person, refused = _attempt("user", lambda: users.update(identity, user_id, user_data, revision=user_revision, uow=uow))
-    write_record = lambda: patrons.update(identity, pid, patron_data, uow=uow)  # noqa: E731  (locked and checked above)
+
+    def write_record():  # the record is locked and its revision checked above
+        return patrons.update(identity, pid, patron_data, uow=uow)
+
     if refused:
         _also(refused, "patron", write_record)
     record, refused = _attempt("patron", write_record)
