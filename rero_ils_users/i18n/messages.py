@@ -180,6 +180,9 @@ MESSAGES = (
         "Unable to add library(ies): %(libraries)s; only their own staff or pro_full_permissions may."
     )),
     ("last_full_librarian", N_("The organisation must keep at least one pro_full_permissions patron.")),
+    ("account_change_denied", N_(
+        "You may not change the password, email or username of someone whose roles you cannot manage in every organisation."
+    )),
     ("name_required", N_("Give at least a first or a last name.")),
     ("no_patron_account", N_("You have no patron account.")),
     # the circulation check's messages (its reasons are the codes)

@@ -186,7 +186,28 @@ def patron_extras():
         },
         (403,), [PID], body(ref("HistoryEntry")), WRITE,
     )
+    together = "ETag: the record's revision. A refusal of either part keeps nothing; field paths start with user. or patron."
     return {
+        "/api/patrons/{pid}/with_user": {
+            "put": operation(
+                "updatePatronWithUser", "patrons",
+                "Replace the record and its person's data in one transaction (each part: the rights of its own PUT)",
+                {"200": json_answer("Both saved.", ref("PatronWithUser"), ETAG), **CHECKED},
+                (403, 409, 412), [PID, IF_MATCH, DRY_RUN], body(ref("PatronWithUserBody")), WRITE,
+                description="The personal data are applied first (the channel rule of API.md acts), then the record. "
+                + together,
+            ),
+        },
+        "/api/patrons/with_user": {
+            "post": operation(
+                "createPatronWithUser", "patrons",
+                "Register a person (created record) and update their personal data in one transaction",
+                {"201": json_answer("Both saved.", ref("PatronWithUser"), ETAG)},
+                (403, 409, 412), request=body(ref("PatronWithUserBody")), security=WRITE,
+                description="The record is created first (registration_token of the lookup for a person known elsewhere), "
+                "then the person's data are updated as PUT /api/users/<id> would. " + together,
+            ),
+        },
         "/api/patrons/me": {
             "get": operation(
                 "patronAccount", "patrons", "The caller's own patron records (no staff notes)",

@@ -305,6 +305,19 @@ def components():
     schemas["UserCreated"] = record_envelope(
         ref("UserMetadata"), INTEGER, {"generated_password": {**STRING, "description": "Only when no password was sent; shown once."}}
     )
+    schemas["PatronWithUserBody"] = obj(
+        {
+            "user": {**ref("UserBody"), "description": "Exactly what PUT /api/users/<id> takes, for the record's person."},
+            "user_revision": {
+                "type": "integer", "minimum": 0,
+                "description": "The person's revision read (their ETag); a stale one answers 412. Optional, as If-Match is.",
+            },
+            "patron": {**ref("PatronBody"), "description": "Exactly what PUT /api/patrons/<pid> (POST /api/patrons/) takes."},
+        },
+        ("user", "patron"),
+        description="A patron record and its person's data, saved in one transaction.",
+    )
+    schemas["PatronWithUser"] = obj({"user": ref("UserRecord"), "patron": ref("PatronRecord")}, ...)
     schemas["HistoryKept"] = record_envelope(ref("HistoryEntry"), STRING, {"kept": {"const": True}})
     schemas["AuditSearch"] = search_envelope(ref("AuditEntry"))
     schemas["PersonalDataAuditSearch"] = search_envelope(

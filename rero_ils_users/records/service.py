@@ -127,12 +127,18 @@ class RecordService:
         uow.index(record)
         return record
 
-    @unit_of_work
-    def update(self, identity, pid, data, revision=None, uow=None):
+    def get_for_update(self, identity, pid, revision=None):
+        """``update``'s first checks: the record, locked, that the caller may update
+        (403 lacking the action, before any 404), at ``revision`` (412 otherwise)."""
         policy.require(identity, f"{self.action}-update")  # lacking the action: 403 before any 404
         record = self.get(identity, pid, for_update=True)
         policy.require(identity, f"{self.action}-update", self.target(record))
         check_revision(record, revision)
+        return record
+
+    @unit_of_work
+    def update(self, identity, pid, data, revision=None, uow=None):
+        record = self.get_for_update(identity, pid, revision)
         stored = self.load(identity, data, record)
         stored["pid"] = record.pid
         stored["$schema"] = record["$schema"]

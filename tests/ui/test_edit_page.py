@@ -8,6 +8,8 @@ import re
 from invenio_db import db
 from playwright.sync_api import expect
 
+from rero_ils_users.patrons.api import Patron
+from rero_ils_users.patrons.service import patrons
 from rero_ils_users.users.service import users
 from tests.helpers import make_org, make_person, system_identity
 from tests.ui.conftest import SHOTS
@@ -56,8 +58,8 @@ def _city(user_id):
 
 
 def test_a_refused_patron_record_saves_the_personal_data_neither(page):
-    """Both parts are checked before either is written (?dry_run=true): a taken card number
-    keeps the new city unsaved too, and the errors of both parts show at once."""
+    """Both parts are written in one transaction (PUT /api/patrons/<pid>/with_user): a taken
+    card number keeps the new city unsaved too, and the errors of both parts show at once."""
     world = make_world()
     log_in(page, "librarian")
     _edit(page, world.alice_pid)
@@ -82,6 +84,41 @@ def test_a_refused_patron_record_saves_the_personal_data_neither(page):
     management.get_by_role("button", name="Save", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.alice_pid}\?saved=1$"))
     expect(page.locator("dl.pairs").first).to_contain_text("Marly")
+
+
+def test_removing_the_email_with_channel_email_kept_saves_nothing_and_says_where(page):
+    """Issue 14: the email removed switches the record's channel to mail (API.md), the page
+    still sends channel email: one request, refused next to the channel, nothing half-saved."""
+    world = make_world()
+    log_in(page, "librarian")
+    _edit(page, world.alice_pid)
+    before = patrons.read(system_identity(), world.alice_pid)
+    writes = []
+    page.on("request", lambda r: writes.append((r.method, r.url.split("/api/", 1)[1])) if "/api/" in r.url and r.method != "GET" else None)
+    personal, management = page.locator("#personal-form"), page.locator("#management-form")
+    personal.get_by_label("E-mail").fill("")
+    personal.get_by_label("City").fill("Marly")
+    expect(management.get_by_label("Communication channel")).to_have_value("email")
+    management.get_by_role("button", name="Save", exact=True).click()
+    channel = page.locator('#management-form [data-field="patron.communication_channel"] .field-error')
+    expect(channel).to_contain_text("The email channel needs a user email or an additional communication email.")
+    expect(management.get_by_label("Communication channel")).to_have_attribute("aria-invalid", "true")
+    expect(management.locator(".form-alert")).to_contain_text("Nothing was saved.")
+    expect(page).to_have_url(re.compile(r"/edit$"))
+    assert writes == [("PUT", f"patrons/{world.alice_pid}/with_user")]  # one write, no pre-check
+    db.session.rollback()
+    user = users.read(system_identity(), world.alice)
+    assert (user["metadata"].get("email"), user["metadata"]["city"]) == ("alice@example.org", "Fribourg")
+    after = patrons.read(system_identity(), world.alice_pid)
+    assert (after["revision"], after["metadata"]["patron"]["communication_channel"]) == (before["revision"], "email")
+    # channel mail chosen: both saved
+    management.get_by_label("Communication channel").select_option("mail")
+    management.get_by_role("button", name="Save", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/staff/patrons/{world.alice_pid}\?saved=1$"))
+    db.session.rollback()
+    user = users.read(system_identity(), world.alice)
+    assert (user["metadata"].get("email"), user["metadata"]["city"]) == (None, "Marly")
+    assert patrons.read(system_identity(), world.alice_pid)["metadata"]["patron"]["communication_channel"] == "mail"
 
 
 def test_leaving_with_unsaved_changes_asks_first(page):
@@ -182,3 +219,31 @@ def test_reused_personal_data_is_editable_and_saved_with_the_registration(page):
     register_adult_patron(page, "7770001111")
     expect(page).to_have_url(re.compile(r"/staff/patrons/\d+\?created=1$"))
     expect(page.locator("dl.pairs").first).to_contain_text("Martigny")
+
+
+def test_a_refused_personal_change_of_a_reused_person_registers_nothing(page):
+    """The registration and the personal change are one transaction (POST /api/patrons/with_user):
+    a refused birth date leaves no half registration behind, and says where."""
+    world = make_world()
+    other = make_org()
+    dora, _ = make_person(other, ["patron"], user={"username": "dora", "email": "dora@example.org", "first_name": "Dora",
+                                                   "last_name": "Dubois", "birth_date": "1985-01-02", "city": "Sion"})
+    log_in(page, "librarian")
+    look_up(page, "dora")
+    page.get_by_role("button", name="Use this personal data").click()
+    personal = page.locator("#personal-form")
+    personal.get_by_label("City").fill("Martigny")
+    personal.get_by_label("Birth date").fill("2999-01-01")
+    register_adult_patron(page, "7770001111")
+    expect(page.locator('#personal-form [data-field="birth_date"] .field-error')).to_be_visible()
+    expect(page.locator("#management-form .form-alert")).to_contain_text("Nothing was saved: correct the personal data above.")
+    expect(page).to_have_url(re.compile(r"/staff/register$"))
+    db.session.rollback()
+    assert [r["organisation"]["pid"] for r in Patron.of_user(dora)] == [other]
+    assert _city(dora) == "Sion"
+    personal.get_by_label("Birth date").fill("1985-01-02")
+    page.locator("#management-form").get_by_role("button", name="Register the patron").click()
+    expect(page).to_have_url(re.compile(r"/staff/patrons/\d+\?created=1$"))
+    db.session.rollback()
+    assert sorted(r["organisation"]["pid"] for r in Patron.of_user(dora)) == sorted([other, world.org])
+    assert _city(dora) == "Martigny"

@@ -87,14 +87,18 @@ function generatedPasswordBox(password) {
   return box;
 }
 
-// personal data changed since it was loaded (sent with PUT /api/users/<id> and If-Match);
-// with check, only checked (?dry_run=true: every check of the PUT, nothing kept)
-async function savePersonal(personal, state, check = false) {
-  const current = await api("GET", `/api/users/${state.userId}`);
-  if (!current.ok) return current;
+// the personal part of a write of both parts (PUT /api/users/<id>'s body, as typed)
+function personalBody(personal) {
   const body = { ...personalData(personal) };
   if (personal.elements.password.value) body.password = personal.elements.password.value;
-  return api("PUT", `/api/users/${state.userId}${check ? "?dry_run=true" : ""}`, body, { "If-Match": `"${current.data.revision}"` });
+  return body;
+}
+
+// one part's entries of a refused write of both parts, with their fields as the part's own
+// endpoint names them ("user.birth_date" -> "birth_date", "patron.patron.barcode" -> "patron.barcode")
+function partErrors(data, part) {
+  return (data.errors || []).filter((e) => e.field && e.field.startsWith(`${part}.`))
+    .map((e) => ({ ...e, field: e.field.slice(part.length + 1) }));
 }
 
 // the rules of the card number and the username, from the schemas the server checks with,
@@ -172,6 +176,7 @@ export async function initRegister() {
   // change is saved right after the registration (PUT /api/users/<id>); their login stays theirs
   const reuse = (hit) => {
     state.reuse = true;
+    state.userRevision = hit.revision;
     personal.reset();
     clearErrors(personal);
     fill(personal, hit.metadata);
@@ -198,6 +203,7 @@ export async function initRegister() {
     const user = await api("GET", `/api/users/${state.userId}`);
     fill(personal, user.ok ? user.data.metadata : rec.data.metadata.user || {});
     state.user = user.ok ? user.data.metadata : null;
+    state.userRevision = user.ok ? user.data.revision : null;
     $("#password-hint").textContent = t("Leave empty to keep the current password.") + " " + PASSWORD_RULE;
     for (const title of $$("#register section > h2")) title.textContent = title.textContent.replace(/^\d\. /, "");
     fillManagement(management, state.existing);
@@ -271,59 +277,45 @@ export async function initRegister() {
     toManagement(res.data, res.data.generated_password);
   });
 
+  // a refused write of both parts: nothing was saved; each part's problems next to its fields
+  const bothRefused = (res) => {
+    const personErrors = partErrors(res.data, "user");
+    const recordErrors = partErrors(res.data, "patron");
+    if (personErrors.length) showErrors(personal, { message: res.data.message, errors: personErrors }); else clearErrors(personal);
+    if (recordErrors.length) showErrors(management, { message: res.data.message, errors: recordErrors });
+    const said = recordErrors.length ? $(".form-alert", management).textContent : personErrors.length ? "" : res.data.message || "";
+    const nothing = !personErrors.length ? t("Nothing was saved.") : recordErrors.length
+      ? t("Nothing was saved: correct the personal data above and the patron data below.")
+      : t("Nothing was saved: correct the personal data above.");
+    formAlert(management, `${nothing} ${said}`.trim());
+    (recordErrors.length && !personErrors.length ? $("[aria-invalid]", management) : $("[aria-invalid]", personal))?.focus();
+  };
+
   management.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!state.userId) return formAlert(management, t("Save the personal data first."));
     clearErrors(management);
-    const personalChanged = (editPid || state.reuse) && JSON.stringify(personalData(personal)) !== guard.personalBaseline;
-    const personalRefused = (res) => {
-      showErrors(personal, res.data);
-      formAlert(management, editPid ? t("Nothing was saved: correct the personal data above.")
-        : t("The patron was registered, but the personal data changes were not saved: correct them above and press the button again."));
-    };
-    if (editPid && personalChanged) {
-      // two resources, one Save: both parts are checked before either is written, so the
-      // librarian sees the errors of both at once and a refusal of either saves nothing
-      const ifMatch = state.revision ? { "If-Match": `"${state.revision}"` } : {};
-      const [personCheck, recordCheck] = await Promise.all([
-        savePersonal(personal, state, true),
-        api("PUT", `/api/patrons/${editPid}?dry_run=true`, managementData(management, roles, state), ifMatch),
-      ]);
-      if (!personCheck.ok || !recordCheck.ok) {
-        if (personCheck.ok) clearErrors(personal); else showErrors(personal, personCheck.data);
-        if (recordCheck.ok) return formAlert(management, t("Nothing was saved: correct the personal data above."));
-        if (recordCheck.status === 412) return formAlert(management, t("Someone else changed this patron meanwhile: reload the page to see their changes."));
-        showErrors(management, recordCheck.data);
-        const said = $(".form-alert", management).textContent;
-        formAlert(management, `${personCheck.ok ? t("Nothing was saved.") : t("Nothing was saved: correct the personal data above and the patron data below.")} ${said}`);
-        return (personCheck.ok ? $("[aria-invalid]", management) : $("[aria-invalid]", personal))?.focus();
-      }
-      // the personal data first: a refusal there saves nothing, and says so next to its field
-      const saved = await savePersonal(personal, state);
-      if (!saved.ok) return personalRefused(saved);
-      clearErrors(personal);
-      guard.personalBaseline = JSON.stringify(personalData(personal));
-      // a personal change may touch the record (e.g. its communication channel): its new revision
-      const fresh = await api("GET", `/api/patrons/${editPid}`);
-      if (fresh.ok) state.revision = fresh.data.revision;
+    const personalChanged = (editPid || state.reuse) && JSON.stringify(personalData(personal)) !== guard.personalBaseline
+      || (editPid && personal.elements.password.value);
+    const data = managementData(management, roles, state);
+    const ifMatch = editPid && state.revision ? { "If-Match": `"${state.revision}"` } : {};
+    let res;
+    if (personalChanged) {
+      // two resources, one Save, one transaction (docs/api.md): the personal data then the
+      // record are saved together, or nothing is and the errors of both parts show at once
+      const body = { user: personalBody(personal), patron: data };
+      if (state.userRevision != null) body.user_revision = state.userRevision;
+      res = editPid ? await api("PUT", `/api/patrons/${editPid}/with_user`, body, ifMatch)
+        : await api("POST", "/api/patrons/with_user", body);
+    } else {
+      res = editPid ? await api("PUT", `/api/patrons/${editPid}`, data, ifMatch) : await api("POST", "/api/patrons/", data);
     }
-    let pid = state.registered;
-    if (!pid) {
-      const data = managementData(management, roles, state);
-      const res = editPid ? await api("PUT", `/api/patrons/${editPid}`, data, state.revision ? { "If-Match": `"${state.revision}"` } : {})
-        : await api("POST", "/api/patrons/", data);
-      if (!res.ok) {
-        if (res.status === 412) return formAlert(management, t("Someone else changed this patron meanwhile: reload the page to see their changes."));
-        return showErrors(management, res.data);
-      }
-      pid = res.data.id;
-    }
-    if (!editPid && personalChanged) {
-      state.registered = pid; // registered: a retry only saves the personal data
-      const saved = await savePersonal(personal, state);
-      if (!saved.ok) return personalRefused(saved);
+    if (!res.ok) {
+      if (res.status === 412) return formAlert(management, t("Someone else changed this patron meanwhile: reload the page to see their changes."));
+      return personalChanged ? bothRefused(res) : showErrors(management, res.data);
     }
     guard.leave();
+    const pid = personalChanged ? res.data.patron.id : res.data.id;
     location.assign(`/staff/patrons/${pid}?${editPid ? "saved" : "created"}=1`);
   });
 }
