@@ -93,10 +93,12 @@ def _problems(exc):
     return [FieldError(None, f"{type(exc).__name__}: {exc}")]
 
 
-def index_queued(ids):
-    """Send the documents of these index queue rows to the index, in bulk."""
+def index_queued(ids, known=None):
+    """Send the documents of these index queue rows to the index, in bulk (``known``:
+    records just written, by ``(resource, pid)``, not read back)."""
     if ids:
-        indexer.process(db.session.query(IndexQueue).filter(IndexQueue.id.in_(ids)).order_by(IndexQueue.id).all())
+        rows = db.session.query(IndexQueue).filter(IndexQueue.id.in_(ids)).order_by(IndexQueue.id).all()
+        indexer.process(rows, known=known)
 
 
 class Importer:
@@ -202,7 +204,7 @@ class Importer:
         same, rest = self.bulk.unchanged(rest, accounts) if self.bulk else ([], rest)
         savepoint = db.session.begin_nested()
         try:
-            written, refused, queued = self.bulk.write(new) if new else ([], [], [])
+            written, refused, queued, known = self.bulk.write(new) if new else ([], [], [], {})
             outcomes = [CREATED] * len(written) + [UNCHANGED] * len(same)
             for p in rest:
                 outcome, problems = self.write_in_savepoint(p)
@@ -216,7 +218,7 @@ class Importer:
             self.uow.forget()
             self.row_by_row(batch)
             return
-        self.index(self.commit(queued))
+        self.index(self.commit(queued), known)
         for p, problems in sorted(refused, key=lambda item: item[0].number):
             self.reject(p.number, problems, p.row)
         for outcome in outcomes:
@@ -260,8 +262,8 @@ class Importer:
         db.session.commit()
         return ids
 
-    def index(self, ids):
-        index_queued(ids)
+    def index(self, ids, known=None):
+        index_queued(ids, known)
 
     def write_row(self, p):
         """Create or update the person of one row; ``CREATED``, ``UPDATED`` or ``UNCHANGED``."""

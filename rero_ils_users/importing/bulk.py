@@ -168,9 +168,10 @@ class BulkWriter:
         return db.session.query(model).filter(model.user_id.in_(user_ids), model.json.isnot(None)).all()
 
     def write(self, new):
-        """Check and insert the new people; ``(written rows, refused [(row, errors)], queue ids)``."""
+        """Check and insert the new people; ``(written rows, refused [(row, errors)], queue ids,
+        records)``: ``records`` by ``(resource, pid)``, to index without reading them back."""
         if not new:
-            return [], [], []
+            return [], [], [], {}
         policy.require(self.identity, "ptrn-create")
         user_ids = bulk.next_ids(User.__tablename__, len(new))
         checked, refused = [], []
@@ -185,11 +186,11 @@ class BulkWriter:
                 refused.append((p, problems(exc)))
                 continue
             checked.append((p, user_id, stored, record))
-        return [p for p, *_ in checked], refused, self._insert(checked)
+        return [p for p, *_ in checked], refused, *self._insert(checked)
 
     def _insert(self, checked):
         if not checked:
-            return []
+            return [], {}
         now = utcnow()
         db.session.execute(insert(User.__table__), [
             {"id": user_id, "username": stored["username"], "email": stored.get("email"), "password": p.stored_password,
@@ -197,9 +198,9 @@ class BulkWriter:
              "steward_organisation_pid": record["organisation"]["pid"]}
             for p, user_id, stored, record in checked
         ])
-        user_docs = bulk.insert_records(UserRecord, [(str(user_id), stored, {"user_id": user_id}) for _, user_id, stored, _ in checked])
+        users_written = bulk.insert_records(UserRecord, [(str(user_id), stored, {"user_id": user_id}) for _, user_id, stored, _ in checked])
         pids = bulk.mint_pids(Patron, len(checked))
-        patron_docs = bulk.insert_records(Patron, [
+        patrons_written = bulk.insert_records(Patron, [
             (pid, record, patrons.columns(record)) for pid, (_, _, _, record) in zip(pids, checked, strict=True)
         ])
         barcodes = [
@@ -210,7 +211,8 @@ class BulkWriter:
         if barcodes:
             db.session.execute(insert(PatronBarcode.__table__), barcodes)
         audit.record_created(
-            [("users", doc["pid"], doc, user_id, None) for doc, (_, user_id, _, _) in zip(user_docs, checked, strict=True)]
-            + [("patrons", doc["pid"], doc, doc["user_id"], doc["organisation"]["pid"]) for doc in patron_docs]
+            [("users", r.pid, r, r.user_id, None) for r in users_written]
+            + [("patrons", r.pid, r, r["user_id"], r["organisation"]["pid"]) for r in patrons_written]
         )
-        return indexer.enqueue_many("users", [d["pid"] for d in user_docs]) + indexer.enqueue_many("patrons", pids)
+        ids = indexer.enqueue_many("users", [r.pid for r in users_written]) + indexer.enqueue_many("patrons", pids)
+        return ids, {(r.resource, r.pid): r for r in users_written + patrons_written}

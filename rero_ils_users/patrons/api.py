@@ -94,12 +94,13 @@ class Patron(BaseRecord):
         return doc
 
     @classmethod
-    def index_documents(cls, records):
-        """Their users in one query (a reindex of many patrons)."""
-        model = UserRecord.model_cls
-        ids = {record.user_id for record in records}
+    def index_documents(cls, records, known=None):
+        """Their users in one query (a reindex of many patrons), but those ``known``."""
+        model, known = UserRecord.model_cls, known or {}
+        users = {r.user_id: known[key] for r in records if (key := (UserRecord.resource, str(r.user_id))) in known}
+        ids = {record.user_id for record in records} - set(users)
         found = db.session.query(model).filter(model.user_id.in_(ids), model.json.isnot(None)) if ids else []
-        users = {m.user_id: UserRecord(m.json, model=m) for m in found}
+        users.update({m.user_id: UserRecord(m.json, model=m) for m in found})
         return [record.index_document(users.get(record.user_id)) for record in records]
 
     @classmethod

@@ -133,6 +133,7 @@ class BaseRecord(Record):
         return doc
 
     @classmethod
-    def index_documents(cls, records):
-        """``index_document()`` of several records (a subclass may load what they share at once)."""
+    def index_documents(cls, records, known=None):
+        """``index_document()`` of several records (a subclass may load what they share at
+        once; ``known``: records by ``(resource, pid)`` it need not load)."""
         return [record.index_document() for record in records]

@@ -8,6 +8,7 @@ in the same transaction."""
 
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from invenio_db import db
 from sqlalchemy import func, insert, select, text
@@ -47,7 +48,9 @@ def _transaction_id():
 
 def insert_records(record_cls, items):
     """Insert new records: ``items`` are ``(pid, data, columns)`` (``data`` validated, without
-    pid and ``$schema``). Returns the stored documents, in the order of ``items``."""
+    pid and ``$schema``). Returns them as records, in the order of ``items``, each with a
+    model that is a stand-in holding what its row holds (not in the session): the caller
+    can index them without reading them back."""
     if not items:
         return []
     now, url = datetime.now(UTC), schemas.schema_url(record_cls.schema)
@@ -58,13 +61,17 @@ def insert_records(record_cls, items):
         rows.append({"id": uuid.uuid4(), "pid": pid, "json": document, "version_id": 1, "created": now, "updated": now, **columns})
     model = record_cls.model_cls
     db.session.execute(insert(model.__table__), rows)
+    # the time as the column gives it back (aware or naive, as its type says)
+    stored = now if model.__table__.c.created.type.timezone else now.replace(tzinfo=None)
+    # the row as the record's model (attributes only): an ORM instance each cost as much as reading them back
+    records = [record_cls(doc, model=SimpleNamespace(**{**row, "created": stored, "updated": stored})) for doc, row in zip(documents, rows, strict=True)]
     try:
         version = version_class(model)
     except ClassNotVersioned:  # DB_VERSIONING off
-        return documents
+        return records
     tx = _transaction_id()
     db.session.execute(
         insert(version.__table__),
         [{**row, "transaction_id": tx, "end_transaction_id": None, "operation_type": INSERT} for row in rows],
     )
-    return documents
+    return records

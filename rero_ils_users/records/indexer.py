@@ -35,16 +35,20 @@ def enqueue_many(resource, pids):
     return [row_id for (row_id,) in db.session.execute(insert(table).returning(table.c.id), rows)]
 
 
-def _actions(rows):
+def _actions(rows, known=None):
     """The bulk actions of queue rows (one per record): each record type's records and
-    what their documents embed read with one query each, not one per row."""
-    found = {}
+    what their documents embed read with one query each, not one per row. ``known``:
+    records by ``(resource, pid)`` as just committed (the import's), not read again."""
+    found, known = {}, known or {}
     for pid_type in {row.pid_type for row in rows}:
         cls = BaseRecord.registry[pid_type]
         pids = [row.pid for row in rows if row.pid_type == pid_type]
-        models = db.session.query(cls.model_cls).filter(cls.model_cls.pid.in_(pids), cls.model_cls.json.isnot(None))
-        records = [cls(model.json, model=model) for model in models]
-        for record, document in zip(records, cls.index_documents(records), strict=True):
+        records = [known[(pid_type, pid)] for pid in pids if (pid_type, pid) in known]
+        missing = [pid for pid in pids if (pid_type, pid) not in known]
+        if missing:
+            models = db.session.query(cls.model_cls).filter(cls.model_cls.pid.in_(missing), cls.model_cls.json.isnot(None))
+            records += [cls(model.json, model=model) for model in models]
+        for record, document in zip(records, cls.index_documents(records, known), strict=True):
             found[(pid_type, record.pid)] = (record, document)
     aliases = {pid_type: current_search.alias(pid_type) for pid_type in {row.pid_type for row in rows}}
     return [_action(row, aliases[row.pid_type], found.get((row.pid_type, row.pid))) for row in rows]
@@ -125,7 +129,7 @@ def _clear_parked(newest):
             db.session.delete(row)
 
 
-def _run(rows, max_attempts):
+def _run(rows, max_attempts, known=None):
     """Index ``rows``; returns ``(indexed, retry_later)``.
 
     ``retry_later`` is true when the index was unreachable or busy for some of
@@ -135,7 +139,7 @@ def _run(rows, max_attempts):
     for row in rows:
         groups.setdefault((row.pid_type, row.pid), []).append(row)
     keys = list(groups)
-    actions = _actions([groups[key][-1] for key in keys])
+    actions = _actions([groups[key][-1] for key in keys], known)
     results, retry_later = [], False
     try:
         # results come in the order of the actions (no retries inside the helper)
@@ -170,8 +174,9 @@ def _run(rows, max_attempts):
     return indexed, retry_later
 
 
-def process(rows, max_attempts=None):
-    """Index the current database state of ``rows`` and delete them from the queue.
+def process(rows, max_attempts=None, known=None):
+    """Index the current database state of ``rows`` and delete them from the queue
+    (``known``: records of that state already in memory, by ``(resource, pid)``).
 
     Returns the number indexed. A document the index refuses counts an attempt
     on its row, parked after ``max_attempts`` (``INDEX_QUEUE_MAX_ATTEMPTS``);
@@ -180,7 +185,7 @@ def process(rows, max_attempts=None):
     rows = list(rows)
     if not rows:
         return 0
-    return _run(rows, _max_attempts(max_attempts))[0]
+    return _run(rows, _max_attempts(max_attempts), known)[0]
 
 
 def after_write(ids):

@@ -195,3 +195,22 @@ def test_a_rerun_is_decided_alike_by_both_paths(app, network):
         person.pop("pids")
     assert bulk_state["e-5"]["account"][1] == "argon2id", "the new password was hashed"
     assert {k.replace("e-", "P-"): v for k, v in bulk_state.items()} == {k.replace("f-", "P-"): v for k, v in service_state.items()}
+
+
+def test_documents_indexed_from_memory_are_those_the_database_gives(app, network):
+    """The set-based path indexes the records it just wrote without reading them back:
+    each document, times and revision included, is the one a reindex would send."""
+    summary = run(rows("m-"), set_based=True)
+    assert summary.created == 8
+    current_search.refresh()
+    accounts = User.query.filter(User.username.like("m-%")).all()
+    assert len(accounts) == 8
+    for account in accounts:
+        user = UserRecord.get_by_user_id(account.id)
+        records = Patron.of_user(account.id)
+        expected = [("users", user.pid, user.index_document(), user.revision)]
+        expected += [("patrons", r.pid, d, r.revision) for r, d in zip(records, Patron.index_documents(records), strict=True)]
+        for resource, pid, document, revision in expected:
+            indexed = current_search.client.get(index=current_search.alias(resource), id=pid)
+            diff = {k: (indexed["_source"].get(k), document.get(k)) for k in set(indexed["_source"]) | set(document) if indexed["_source"].get(k) != document.get(k)}
+            assert (diff, indexed["_version"]) == ({}, revision), (resource, pid)
