@@ -125,6 +125,8 @@ def flatten(document, prefix=""):
 
 def diff(before, after):
     """``{field: {"before", "after"}}`` of the fields that differ."""
+    if before is None:  # a create (the import's hundreds per batch): every field set
+        return {field: {"before": None, "after": value} for field, value in sorted(flatten(after).items()) if value is not None}
     old, new = flatten(before), flatten(after)
     return {
         field: {"before": old.get(field), "after": new.get(field)}
