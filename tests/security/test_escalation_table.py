@@ -616,7 +616,66 @@ def compact(cases):
     return kept
 
 
-CASES = compact([*patron_cases(), *user_cases(), *permission_cases(), *reference_cases(), *account_cases()])
+WITH_USER, WITH_USER_NEW = "/api/patrons/<pid>/with_user", "/api/patrons/with_user"
+
+
+def _named(w, user_id):
+    return next((name for name, uid in w.user.items() if uid == user_id), None)
+
+
+def through_with_user(build, user_change=None):
+    """An attempt on ``PUT /api/patrons/<pid>`` or ``POST /api/patrons/`` sent through the
+    endpoint that also saves the person's data (``user_change(w, person) -> user part``,
+    default: their data as read, unchanged), in one transaction: refused alike."""
+    def wrapped(w, client):
+        request = build(w, client)
+        data = request.json or {}
+        person = _named(w, data.get("user_id")) if request.method == "POST" else _named(w, patron_row_user(w, request.url))
+        user = user_change(w, person) if user_change else dict(w.user_body.get(person, {}))
+        url = f"{request.url}/with_user" if request.method == "PUT" else WITH_USER_NEW
+        return Request(request.method, url, {"user": user, "patron": data})
+    return wrapped
+
+
+def patron_row_user(w, url):
+    pid = url.rstrip("/").rsplit("/", 1)[-1]
+    return next(w.user[name] for (name, _), p in w.pid.items() if p == pid)
+
+
+def taken_over(field_name):
+    def change(w, victim):
+        return put_account(w, None, victim, field_name).json
+    return change
+
+
+def with_user_cases():
+    for case in [*patron_cases()]:
+        if case.route in (("PUT", PATRON), ("POST", PATRONS)):
+            route = ("PUT", WITH_USER) if case.route[0] == "PUT" else ("POST", WITH_USER_NEW)
+            unknown = through_with_user(case.unknown) if case.unknown else None
+            yield Case(route, case.caller, f"{case.what} (with its person's data)", through_with_user(case.build),
+                       victim=case.victim, record=case.record, unknown=unknown)
+    for c, victim, name in product(CALLERS, ACCOUNT_VICTIMS, ACCOUNT_FIELDS):
+        records = PEOPLE.get(victim, ())
+        if c != victim and records and not may_change_account(WHO[c], victim):
+            org = records[0].org
+            build = partial(put_record, person=victim, org=org, change=lambda w, body, org: None)
+            yield Case(("PUT", WITH_USER), c, f"{name} of {victim} with their {org} record",
+                       through_with_user(build, taken_over(name)), victim=victim, record=(victim, org))
+    for c in CALLERS:
+        who = WHO[c]
+        home = who.org or "A"
+        if staff_may(who, "ptrn-create", home):
+            elsewhere = "patron_b" if home == "A" else "patron_a"
+            if not may_change_account(who, elsewhere):
+                # a registration the caller may make, and in the same request the account taken over
+                build = partial(post_with_token, person=elsewhere, org=home, minter=c, minted_for=elsewhere)
+                yield Case(("POST", WITH_USER_NEW), c, f"register {elsewhere} in {home} and change their email",
+                           through_with_user(build, taken_over("email")), victim=elsewhere)
+
+
+CASES = compact([*patron_cases(), *user_cases(), *permission_cases(), *reference_cases(), *account_cases(),
+                 *with_user_cases()])
 # write routes that grant nothing to gain: why they have no case
 EXEMPT = {
     ("POST", "/api/logout"): "ends the caller's own session; takes no identifier",

@@ -30,6 +30,7 @@ from rero_ils_users.clock import zone
 from rero_ils_users.errors import TooManyAttempts, ValidationError
 from rero_ils_users.factory import create_app, env_config
 from rero_ils_users.history.service import cutoff
+from rero_ils_users.importing import cli as importing_cli
 from rero_ils_users.jobs import lock as job_lock
 from rero_ils_users.jobs import purge_audit
 from rero_ils_users.privacy import erasure, ratelimit
@@ -104,6 +105,12 @@ def hashes_with_salt(app):
 def imports_in_batches_of(app):
     # read by the import command (importing/cli.py, tests/api/test_import_bulk.py): a number
     assert app.config["IMPORT_BATCH_SIZE"] == 50
+
+
+def imports_with_processes(app):
+    # read by the import command (importing/cli.py): how many writer processes
+    with app.app_context():
+        assert importing_cli._jobs() == 3
 
 
 def verifies_legacy_hashes_with(app):
@@ -265,6 +272,7 @@ CHECKS = {
     "INDEX_QUEUE_DRAIN_ON_WRITE": ("50", drains_the_queue_on_write),
     "SQLALCHEMY_ENGINE_OPTIONS": ("{'pool_pre_ping': False, 'pool_size': 3}", uses_engine_options),
     "IMPORT_BATCH_SIZE": ("50", imports_in_batches_of),
+    "IMPORT_JOBS": ("3", imports_with_processes),
     "LEGACY_PASSWORD_SALT": ("their-salt", verifies_legacy_hashes_with),
     "I18N_LANGUAGES": ("fr, de", offers_languages),
     "I18N_DEFAULT": ("fr", defaults_to_language),
