@@ -18,12 +18,7 @@ from rero_ils_users.records import indexer
 from rero_ils_users.records.models import IndexQueue
 from rero_ils_users.records.search import current_search
 from rero_ils_users.users.api import UserRecord
-from tests.helpers import make_desk, make_library, make_org, make_patron_type, make_person, post_login
-
-
-@pytest.fixture()
-def runner(app):
-    return app.test_cli_runner()
+from tests.helpers import make_desk, make_org, make_patron_type, make_person, post_login
 
 
 def logins_of(output):
@@ -147,14 +142,6 @@ def test_reindex_queue_processes_pending_writes(runner, people):
 
 
 # --- import -------------------------------------------------------------------------------
-@pytest.fixture()
-def network(app):
-    org = make_org(code="lakes")
-    make_library(org, code="LAKES-MAIN")
-    make_patron_type(org, name="Adult")
-    return org
-
-
 def person(username, **fields):
     row = {
         "username": username, "email": f"{username}@example.org", "password": "Import-123",

@@ -5,7 +5,6 @@ row-by-row fallback, updates on a re-run, the RERO ILS format, the rejects file,
 import csv
 import json
 
-import pytest
 from invenio_db import db
 
 from rero_ils_users.accounts.models import User
@@ -18,19 +17,6 @@ from rero_ils_users.patrons.api import Patron
 from rero_ils_users.users.api import UserRecord
 from tests.conftest import _empty_everything
 from tests.helpers import make_library, make_org, make_patron_type
-
-
-@pytest.fixture()
-def runner(app):
-    return app.test_cli_runner()
-
-
-@pytest.fixture()
-def network(app):
-    org = make_org(code="lakes")
-    make_library(org, code="LAKES-MAIN")
-    make_patron_type(org, name="Adult")
-    return org
 
 
 def person(username, **fields):

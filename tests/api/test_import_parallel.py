@@ -5,29 +5,13 @@ rows naming the same person, the summary and the rejects file in row order."""
 import csv
 import time
 
-import pytest
-
 from rero_ils_users.accounts.models import User
 from rero_ils_users.importing import batches, parallel
 from rero_ils_users.patrons.api import Patron
 from rero_ils_users.users.api import UserRecord
 from tests.api.test_import_bulk import import_, person, problems, usernames, write_jsonl
-from tests.helpers import make_library, make_org, make_patron_type
 
 ROWS = 40
-
-
-@pytest.fixture()
-def runner(app):
-    return app.test_cli_runner()
-
-
-@pytest.fixture()
-def network(app):
-    org = make_org(code="lakes")
-    make_library(org, code="LAKES-MAIN")
-    make_patron_type(org, name="Adult")
-    return org
 
 
 def rows():

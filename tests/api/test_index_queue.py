@@ -24,11 +24,6 @@ _n = count()
 
 
 @pytest.fixture()
-def runner(app):
-    return app.test_cli_runner()
-
-
-@pytest.fixture()
 def monitoring(client):
     user = accounts.create_account(f"queue-probe{next(_n)}", PASSWORD, roles=("monitoring",))
     db.session.commit()

@@ -27,11 +27,6 @@ N = 3000
 
 
 @pytest.fixture()
-def runner(app):
-    return app.test_cli_runner()
-
-
-@pytest.fixture()
 def many(app):
     """N organisations, written in one statement (the record API would take minutes), then indexed."""
     url = schemas.schema_url(Organisation.schema)
