@@ -5,7 +5,9 @@ active filters as removable chips, a facet keeps its other values, a new query s
 which filters are still active; facets behind a toggle on tablets, no sideways
 scrolling on phones."""
 
+import datetime
 import re
+from urllib.parse import quote
 
 from playwright.sync_api import expect
 
@@ -258,15 +260,35 @@ def test_the_desk_finds_by_three_letters_a_lower_case_card_and_a_swiss_date(page
     box = page.get_by_label("Search patrons")
     for typed in ("che", "Chevro"):
         box.fill(typed)
+        expect(page).to_have_url(re.compile(rf"\?q={typed}$"))  # searched, not only shown still
         expect(page.locator("#result-count")).to_have_text("1 patron")
         expect(rows(page).first).to_contain_text("Chevrolet, Sandrine")
     box.fill("Bern")  # a last-name prefix finds Bruno, not the city of Carla first
     expect(rows(page).first).to_contain_text("Bernasconi, Bruno")
     for date in ("21.05.1952", "21/05/1952"):
         box.fill(date)
+        expect(page).to_have_url(re.compile(re.escape("?q=" + quote(date, safe="")) + "$"))
         expect(page.locator("#result-count")).to_have_text("1 patron")
         expect(rows(page).first).to_contain_text("Chevrolet, Sandrine")
     box.fill("tl000009")
     box.press("Enter")  # one card, one patron: the record opens
     expect(page).to_have_url(re.compile(r"/staff/patrons/\d+$"))
     expect(page.get_by_role("heading", name=re.compile("Sandrine Chevrolet"))).to_be_visible()
+
+
+def test_what_is_typed_while_the_page_still_loads_is_searched(page):
+    """A librarian who types before the page has finished loading its labels: the first
+    search is of the box, not of the URL (it used to clear the pending typing, and the
+    whole list stayed on screen). The clock is paused so the order is always that one."""
+    make_world()
+    held = []
+    page.route("**/api/patron_types/**", lambda route: held.append(route))
+    log_in(page, "librarian")
+    page.clock.install()
+    page.clock.pause_at(datetime.datetime.now() + datetime.timedelta(minutes=1))
+    page.get_by_label("Search patrons").fill("Bernasconi")  # its debounce waits on the clock
+    with page.expect_response(re.compile(r"/api/patrons/\?")):
+        held[0].continue_()
+    page.clock.run_for(1000)
+    expect(page).to_have_url(re.compile(r"\?q=Bernasconi$"))
+    expect(page.locator("#results tbody a.name")).to_have_text(["Bernasconi, Bruno"])

@@ -87,11 +87,11 @@ function setFilter(key, value, on) {
 
 function typed() {
   const text = ui.q.value.trim();
-  if (text === query(params)) return;
+  if (text === query(params)) return null;
   params = withChange((p) => p.delete("page"));
   if (typingEntry) history.replaceState(null, "", pageUrl(params)); else history.pushState(null, "", pageUrl(params));
   typingEntry = true;
-  search();
+  return search();
 }
 
 // --- searching -------------------------------------------------------------------------
@@ -313,5 +313,7 @@ export async function initPatrons() {
   if (scanned) history.replaceState(null, "", pageUrl(params));
   const [types, libraries] = await Promise.all([names("patron_types"), names("libraries")]);
   labels = { types, libraries };
-  await search({ scan: scanned });
+  // typed while the labels loaded: the box wins over the URL (a search clears the pending
+  // debounce, so searching the URL's query here would drop what was typed)
+  await (typed() || search({ scan: scanned }));
 }
