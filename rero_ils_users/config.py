@@ -32,6 +32,9 @@ DB_VERSIONING_USER_MODEL = None
 # pool_pre_ping: a connection that died with a database restart is replaced, not used
 # (PostgreSQL also gets invenio-db's "-c timezone=UTC", factory.py)
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# the caller's query of every request planned once per connection (accounts/caller.py);
+# False behind a pooler that switches server connections per transaction (PgBouncer)
+DB_PREPARED_STATEMENTS = True
 
 # --- search ------------------------------------------------------------------
 SEARCH_HOSTS = ["http://127.0.0.1:9200"]

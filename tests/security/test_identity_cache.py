@@ -80,7 +80,26 @@ def test_warm_token_request_is_one_query(app, client):
     with Statements() as sql:
         assert client.get("/api/", headers=bearer(token)).status_code == 200
     assert len(sql.seen) == 1, sql.seen
-    assert "accounts_api_token" in sql.seen[0] and "permission_matrix_version" in sql.seen[0]
+    # the caller's query, prepared on this connection by the first request (accounts/caller.py)
+    assert sql.seen[0].startswith("EXECUTE rero_caller_token("), sql.seen
+    prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements WHERE name = 'rero_caller_token'")).scalar()
+    assert "accounts_api_token" in prepared and "permission_matrix_version" in prepared
+
+
+def test_the_plain_statement_when_prepared_statements_are_off(app, client):
+    """DB_PREPARED_STATEMENTS = False (a pooler in transaction mode): the same one query,
+    planned each time, with the same answers."""
+    desk = make_desk()
+    token = token_of(desk.librarian)
+    app.config["DB_PREPARED_STATEMENTS"] = False
+    try:
+        assert warm(client, "/api/", headers=bearer(token)).status_code == 200
+        with Statements() as sql:
+            assert "ptrn-search" in actions(client, headers=bearer(token))
+        assert len(sql.seen) == 1 and "accounts_api_token" in sql.seen[0], sql.seen
+        assert client.get("/api/", headers=bearer("not-a-token")).status_code == 401
+    finally:
+        app.config["DB_PREPARED_STATEMENTS"] = True
 
 
 def test_warm_session_request_is_one_query(app, client):

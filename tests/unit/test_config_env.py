@@ -21,10 +21,12 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_security.utils import get_hmac
 from invenio_db import db
 from passlib.hash import pbkdf2_sha512
+from sqlalchemy import event
+from sqlalchemy.exc import ProgrammingError
 
 from rero_ils_users import config as defaults
 from rero_ils_users import i18n
-from rero_ils_users.accounts import lockout, passwords
+from rero_ils_users.accounts import caller, lockout, passwords
 from rero_ils_users.accounts.passwords import checked_password, policy_errors
 from rero_ils_users.clock import zone
 from rero_ils_users.errors import TooManyAttempts, ValidationError
@@ -226,6 +228,22 @@ def uses_engine_options(app):
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"options": "-c timezone=UTC"}
 
 
+def plans_the_caller_query_each_time(app):
+    # accounts/caller.py: the plain statement, nothing prepared on the connection
+    sent = []
+    with app.app_context():
+        listen = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            caller._execute(caller.USER, {"key": -1, "organisation": None})
+        except ProgrammingError:  # this test's database has no tables: the statement is what counts
+            pass
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+            db.session.rollback()
+    assert len(sent) == 1 and sent[0].startswith("SELECT accounts_user.id"), sent
+
+
 def offers_languages(app):
     with app.test_request_context("/", headers={"Accept-Language": "it, de;q=0.5"}):
         assert i18n.languages() == ["fr", "de"] and i18n.current_language() == "de"  # no Italian offered
@@ -271,6 +289,7 @@ CHECKS = {
     "SEARCH_NUMBER_OF_REPLICAS": ("2", creates_indexes_with_replicas),
     "INDEX_QUEUE_DRAIN_ON_WRITE": ("50", drains_the_queue_on_write),
     "SQLALCHEMY_ENGINE_OPTIONS": ("{'pool_pre_ping': False, 'pool_size': 3}", uses_engine_options),
+    "DB_PREPARED_STATEMENTS": ("False", plans_the_caller_query_each_time),
     "IMPORT_BATCH_SIZE": ("50", imports_in_batches_of),
     "IMPORT_JOBS": ("3", imports_with_processes),
     "LEGACY_PASSWORD_SALT": ("their-salt", verifies_legacy_hashes_with),
