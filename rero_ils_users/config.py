@@ -29,9 +29,11 @@ I18N_DEFAULT = "en"  # when neither the person's choice nor Accept-Language name
 # --- database ----------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://rero:rero@127.0.0.1:5432/rero_ils_users"
 DB_VERSIONING_USER_MODEL = None
-# pool_pre_ping: a connection that died with a database restart is replaced, not used
 # (PostgreSQL also gets invenio-db's "-c timezone=UTC", factory.py)
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+SQLALCHEMY_ENGINE_OPTIONS = {}
+# a pooled connection idle for longer is pinged before use, so one that died with a
+# database restart is replaced, not used (records/ping.py)
+DB_PING_IDLE_SECONDS = timedelta(seconds=1)
 # the caller's query of every request planned once per connection (accounts/caller.py);
 # False behind a pooler that switches server connections per transaction (PgBouncer)
 DB_PREPARED_STATEMENTS = True

@@ -32,6 +32,7 @@ from .patrons import views as patron_views
 from .permissions import needs
 from .permissions_api import views as permissions_views
 from .privacy import views as privacy_views
+from .records.ping import ping_when_idle
 from .records.search import SearchIndexes
 from .records.sqlite import make_transactional
 from .ui import views as ui_views
@@ -79,6 +80,7 @@ class ReroIlsUsers:
         InvenioDB(app, entry_point_group=False)
         with app.app_context():
             make_transactional(db.engine)
+            ping_when_idle(db.engine, app.config["DB_PING_IDLE_SECONDS"])
         schemas = InvenioJSONSchemas(app, entry_point_group=False)
         schemas.register_schemas_dir(str(jsonschemas_dir()))
         app.extensions["rero-search"] = SearchIndexes(app)

@@ -34,6 +34,7 @@ from invenio_db import db
 from sqlalchemy import Text, bindparam, cast, column, func, literal, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
 
 from .. import clock
@@ -212,7 +213,16 @@ def _read(kind, key):
     organisation = None
     if cached is not None and PRO_FULL in cached.person.pro_roles:
         organisation = cached.person.organisation_pid
-    row = _execute(kind, {"key": key, "organisation": organisation}).one_or_none()
+    params = {"key": key, "organisation": organisation}
+    fresh = not db.session().in_transaction()  # nothing of this request's would be lost
+    try:
+        row = _execute(kind, params).one_or_none()
+    except DBAPIError as error:
+        if not (fresh and error.connection_invalidated):
+            raise
+        # a pooled connection died unnoticed (records/ping.py): once more, on a new one
+        db.session.rollback()
+        row = _execute(kind, params).one_or_none()
     if row is None:
         _Cache.drop((kind, key))
         return None, None

@@ -1,13 +1,24 @@
 """A database connection that dies after the answer is made, while the request ends
 (the server restarting between the view and the session's rollback): the answer stays
 the one made, and the next request works. Before the fix the failed rollback in
-Flask-SQLAlchemy's teardown turned a 200 into a 500 (CI, test_fault_postgresql)."""
+Flask-SQLAlchemy's teardown turned a 200 into a 500 (CI, test_fault_postgresql).
 
+Pooled connections killed while idle in the pool (records/ping.py): a token request
+made at once retries the caller's query on a new connection; a connection idle for
+longer than the ping's limit is pinged and replaced before an anonymous request uses it."""
+
+import time
+
+import psycopg2
+import pytest
+import requests
 from flask import request_finished
 from invenio_db import db
 from sqlalchemy import text
 
-from tests.helpers import make_desk
+from rero_ils_users.accounts.models import User
+from rero_ils_users.records import ping
+from tests.helpers import PASSWORD, make_desk
 
 from .conftest import bearer
 
@@ -31,3 +42,51 @@ def test_connection_killed_after_the_answer(app, live):
     assert res.json()["metadata"]["pid"] == desk.ptype
     again = client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30)
     assert again.status_code == 200, again.text
+
+
+def _kill_every_other_connection(app):
+    """From a connection outside the pool: terminate every other client of the database."""
+    dsn = str(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        killed = cursor.fetchone()[0]
+    conn.close()
+    time.sleep(0.1)  # the backends are gone
+    return killed
+
+
+@pytest.fixture()
+def idle_limit(monkeypatch):
+    """``idle_limit(seconds)``: the ping's limit for this test; the pool is emptied after it
+    (its dead connections must not meet the next test)."""
+    yield lambda seconds: monkeypatch.setitem(ping.LIMITS, db.engine, seconds)
+    db.session.remove()
+    db.engine.dispose()
+
+
+def test_a_token_request_right_after_its_connection_died_retries_once(app, live, idle_limit):
+    desk = make_desk(ptype=True)
+    client = bearer(desk.librarian, "retry")
+    assert client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30).status_code == 200
+    idle_limit(3600)  # no ping: only the caller's retry can save the request
+    db.session.remove()
+    assert _kill_every_other_connection(app) >= 1
+    res = client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30)
+    assert res.status_code == 200, res.text
+
+
+def test_a_connection_idle_longer_than_the_limit_is_pinged_and_replaced(app, live, idle_limit):
+    desk = make_desk(ptype=True)
+    username = db.session.get(User, desk.librarian).username
+    login = {"login": username, "password": PASSWORD + "-wrong"}
+    refused = requests.post(f"{live}/api/login", json=login, timeout=30)
+    assert refused.status_code == 400, refused.text  # the ordinary refusal of a wrong password
+    idle_limit(0.2)
+    db.session.remove()
+    assert _kill_every_other_connection(app) >= 1
+    time.sleep(0.3)
+    res = requests.post(f"{live}/api/login", json=login, timeout=30)  # anonymous: no retry
+    assert res.status_code == 400 and res.json()["message"] == refused.json()["message"], res.text

@@ -1,6 +1,6 @@
 """PostgreSQL (a PRIVATE cluster on port 5442) restarted under load: during the
 restart requests answer a JSON 503 (never a 500), and every request after it
-succeeds: pooled connections that died with the server are replaced (pool_pre_ping)."""
+succeeds: pooled connections that died with the server are replaced (records/ping.py)."""
 
 import threading
 import time
@@ -76,7 +76,7 @@ def test_postgresql_restarted_under_load(live):
 
 def test_idle_pooled_connections_survive_a_restart(live):
     """No request sees the restart: the pooled connections died unnoticed, and the
-    first requests after it still succeed (without pool_pre_ping each fails once)."""
+    first requests after it still succeed (without the idle ping each fails once)."""
     desk = make_desk()
     ptype = make_patron_type(desk.org)
     clients = [bearer(desk.librarian, f"idle{i}") for i in range(4)]

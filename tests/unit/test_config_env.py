@@ -36,6 +36,7 @@ from rero_ils_users.importing import cli as importing_cli
 from rero_ils_users.jobs import lock as job_lock
 from rero_ils_users.jobs import purge_audit
 from rero_ils_users.privacy import erasure, ratelimit
+from rero_ils_users.records import ping
 from rero_ils_users.records.refs import base_url
 from rero_ils_users.records.search import current_search
 from rero_ils_users.settings import SettingError
@@ -244,6 +245,27 @@ def plans_the_caller_query_each_time(app):
     assert len(sent) == 1 and sent[0].startswith("SELECT accounts_user.id"), sent
 
 
+def pings_connections_idle_for(app):
+    # records/ping.py: a connection back in the pool for less than 5 s is lent unpinged
+    with app.app_context():
+        pinged = []
+        real = db.engine.dialect.do_ping
+        db.engine.dialect.do_ping = lambda connection: pinged.append(connection) or real(connection)
+        try:
+            for _ in range(2):
+                with db.engine.connect() as connection:
+                    connection.exec_driver_sql("SELECT 1")
+            assert pinged == []
+            for back, expected in ((2, 0), (5.5, 1)):  # idle 2 s: not pinged (1 s would be); 5.5 s: pinged
+                for record in list(db.engine.pool._pool.queue):
+                    record.info[ping.IDLE_SINCE] -= back
+                with db.engine.connect() as connection:
+                    connection.exec_driver_sql("SELECT 1")
+                assert len(pinged) == expected
+        finally:
+            db.engine.dialect.do_ping = real
+
+
 def offers_languages(app):
     with app.test_request_context("/", headers={"Accept-Language": "it, de;q=0.5"}):
         assert i18n.languages() == ["fr", "de"] and i18n.current_language() == "de"  # no Italian offered
@@ -290,6 +312,7 @@ CHECKS = {
     "INDEX_QUEUE_DRAIN_ON_WRITE": ("50", drains_the_queue_on_write),
     "SQLALCHEMY_ENGINE_OPTIONS": ("{'pool_pre_ping': False, 'pool_size': 3}", uses_engine_options),
     "DB_PREPARED_STATEMENTS": ("False", plans_the_caller_query_each_time),
+    "DB_PING_IDLE_SECONDS": ("5", pings_connections_idle_for),
     "IMPORT_BATCH_SIZE": ("50", imports_in_batches_of),
     "IMPORT_JOBS": ("3", imports_with_processes),
     "LEGACY_PASSWORD_SALT": ("their-salt", verifies_legacy_hashes_with),
@@ -435,7 +458,8 @@ def test_password_min_length_is_the_one_rule(monkeypatch):
 
 
 def test_pooled_connections_are_pinged_by_default():
-    """A connection that died with a database restart is replaced before use."""
+    """A connection that died with a database restart is replaced before use: the one
+    idle for more than a second (records/ping.py), not every one (SQLAlchemy's pre-ping)."""
     app = create_app()
     with app.app_context():
-        assert db.engine.pool._pre_ping is True
+        assert ping.LIMITS[db.engine] == 1.0 and db.engine.pool._pre_ping is False
