@@ -3,8 +3,8 @@
 read from the committed database state on every request.
 
 The stamp is the account row itself (active, expiry, password rotation through
-``fs_uniquifier``...), its account roles, a digest of each of its patron records
-(roles, libraries, dates), its per-user denies, the library pids of the
+``fs_uniquifier``...), its account roles, the id, version and row version (``xmin``)
+of each of its patron records (roles, libraries, dates), its per-user denies, the library pids of the
 organisation of a ``pro_full_permissions`` record, the matrix version, and today's
 date (a record expires at midnight). Nothing has to remember to bump it: any grant,
 deny, role, record, matrix or account change, through the API, the CLI, a job or
@@ -15,7 +15,7 @@ caller's key (a token digest or a uniquifier) with the stamp it was built after;
 the account object is built from the row just read, never from the cache. A
 revoked token or an unknown uniquifier finds no row: no caller.
 
-PostgreSQL only (``string_agg``, ``md5``); on SQLite (the quick local run) every
+PostgreSQL only (``string_agg``, ``xmin``); on SQLite (the quick local run) every
 request loads everything as before.
 
 The query is a server-side prepared statement (``PREPARE`` once per connection, then
