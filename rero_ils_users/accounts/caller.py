@@ -41,6 +41,7 @@ from .. import clock
 from ..permissions import matrix, needs
 from ..permissions.models import MatrixVersion, UserDeny
 from ..permissions.roles import PRO_FULL
+from ..records.sessions import rollback_session
 from . import tokens
 from .models import ApiToken, Role, User, user_roles
 
@@ -221,7 +222,7 @@ def _read(kind, key):
         if not (fresh and error.connection_invalidated):
             raise
         # a pooled connection died unnoticed (records/ping.py): once more, on a new one
-        db.session.rollback()
+        rollback_session()
         row = _execute(kind, params).one_or_none()
     if row is None:
         _Cache.drop((kind, key))

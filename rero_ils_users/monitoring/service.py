@@ -18,6 +18,7 @@ from sqlalchemy import text
 from ..permissions import policy
 from ..records import consistency, indexer, reindex
 from ..records.search import current_search
+from ..records.sessions import rollback_session
 
 ACCESS = "monitoring-access"
 
@@ -36,7 +37,7 @@ def _database():
     try:
         db.session.execute(text("SELECT 1")).scalar()
     except Exception:
-        db.session.rollback()
+        rollback_session()
         raise
     return {"status": "up", "engine": db.engine.name}
 
@@ -53,7 +54,7 @@ def _index_queue():
     try:
         pending, failed = indexer.queue_counts()
     except Exception:
-        db.session.rollback()
+        rollback_session()
         raise
     return {"status": "degraded" if failed else "up", "pending": pending, "failed": failed}
 

@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from .api import BaseRecord
 from .models import IndexQueue, utcnow
 from .search import current_search
+from .sessions import rollback_session
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def after_write(ids):
             process_queue(batch=drain, max_batches=1)
     except Exception:  # noqa: BLE001  (the index or the database went away after the commit)
         log.warning("indexing after a write failed; its rows stay queued", exc_info=True)
-        db.session.rollback()
+        rollback_session()
 
 
 def process_queue(batch=500, max_attempts=None, max_batches=None):

@@ -6,6 +6,7 @@ from functools import wraps
 from invenio_db import db
 
 from . import indexer
+from .sessions import rollback_session
 
 
 class UnitOfWork:
@@ -43,7 +44,7 @@ class UnitOfWork:
         indexer.after_write(self._ids)
 
     def rollback(self):
-        db.session.rollback()
+        rollback_session()
         self._queued = []
         self._on_commit = []
 

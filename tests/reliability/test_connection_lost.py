@@ -14,11 +14,14 @@ import pytest
 import requests
 from flask import request_finished
 from invenio_db import db
-from sqlalchemy import text
+from sqlalchemy import event, exc, text
+from sqlalchemy.orm import Session
+from sqlalchemy_continuum import versioning_manager
 
 from rero_ils_users.accounts.models import User
+from rero_ils_users.patron_types.api import PatronType
 from rero_ils_users.records import ping
-from tests.helpers import PASSWORD, make_desk
+from tests.helpers import PASSWORD, make_desk, ref
 
 from .conftest import bearer
 
@@ -76,6 +79,69 @@ def test_a_token_request_right_after_its_connection_died_retries_once(app, live,
     assert _kill_every_other_connection(app) >= 1
     res = client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30)
     assert res.status_code == 200, res.text
+
+
+def test_the_retry_survives_a_write_in_flight_elsewhere(app, live, idle_limit):
+    """SQLAlchemy-Continuum's rollback listener compares the dead connection with every
+    connection that has a write in flight (its units of work, shared by the process's
+    threads), and that comparison raises on a dead connection: the retry's rollback must
+    not turn it into a 500 (CI, test_postgresql_restarted_under_load)."""
+    desk = make_desk(ptype=True)
+    client = bearer(desk.librarian, "retry-write")
+    idle_limit(3600)
+    db.session.remove()
+    record = PatronType.get_by_pid(desk.ptype)
+    record["name"] = "In flight"
+    record.commit()
+    db.session.flush()  # a write in flight on the test's connection, not committed
+    assert versioning_manager.units_of_work
+    try:
+        # the server's connection, back in the pool after this request
+        assert client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30).status_code == 200
+        assert _kill_every_other_connection(app) >= 2
+        res = client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30)
+        assert res.status_code == 200, res.text
+        assert res.json()["metadata"]["name"] != "In flight"
+    finally:
+        try:
+            db.session.rollback()
+        except exc.SQLAlchemyError:
+            db.session.registry.clear()
+
+
+def _terminate_after_flush(session, flush_context):
+    """The write's connection dies between its flush and its commit."""
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    with db.engine.connect() as other:
+        assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        other.execute(text("SELECT pg_sleep(0.1)"))
+
+
+def test_a_write_whose_connection_dies_beside_a_write_in_flight_is_a_503(app, live, idle_limit):
+    """Undoing the write meets the same listener as the retry above: a 503, not a 500,
+    and nothing of the write is kept."""
+    desk = make_desk(ptype=True)
+    client = bearer(desk.librarian, "write-lost")
+    record = PatronType.get_by_pid(desk.ptype)
+    record["name"] = "In flight"
+    record.commit()
+    db.session.flush()
+    assert versioning_manager.units_of_work
+    try:
+        event.listen(Session, "after_flush", _terminate_after_flush, once=True)
+        body = {"name": "Lost write", "organisation": ref("organisations", desk.org)}
+        res = client.post(f"{live}/api/patron_types/", json=body, timeout=30)
+        assert res.status_code == 503, res.text
+        assert res.json()["status"] == 503
+    finally:
+        if event.contains(Session, "after_flush", _terminate_after_flush):
+            event.remove(Session, "after_flush", _terminate_after_flush)
+        try:
+            db.session.rollback()
+        except exc.SQLAlchemyError:
+            db.session.registry.clear()
+    names = [model.json["name"] for model in db.session.query(PatronType.model_cls)]
+    assert "Lost write" not in names and "Standard" in names, names
 
 
 def test_a_connection_idle_longer_than_the_limit_is_pinged_and_replaced(app, live, idle_limit):
