@@ -22,6 +22,8 @@ The query is a server-side prepared statement (``PREPARE`` once per connection, 
 ``EXECUTE``): planning it was about 60% of its cost. ``DB_PREPARED_STATEMENTS = False``
 turns that off, for a connection pooler that hands each transaction to another server
 connection (PgBouncer in transaction mode), where a prepared name would be unknown.
+At the start of a request it runs in autocommit on a connection it gives back at once:
+one round trip, and a request that reads nothing else opens no transaction at all.
 """
 
 import re
@@ -41,7 +43,7 @@ from .. import clock
 from ..permissions import matrix, needs
 from ..permissions.models import MatrixVersion, UserDeny
 from ..permissions.roles import PRO_FULL
-from ..records.sessions import rollback_session
+from ..records.sessions import close_connection
 from . import tokens
 from .models import ApiToken, Role, User, user_roles
 
@@ -176,11 +178,24 @@ def _prepared(kind):
     return prepare, execute
 
 
-def _execute(kind, params):
+def _query(kind, params):
+    """The row of the kind's query, or None. At the start of a request (no transaction
+    open yet) on a connection of its own in autocommit: one round trip, where the session
+    would add a BEGIN and, at the request's end, a ROLLBACK, also for a request that reads
+    nothing else from the database. Inside a transaction, in it, to see what it wrote."""
+    if db.session().in_transaction():
+        return _execute(kind, params, db.session.connection()).one_or_none()
+    connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        return _execute(kind, params, connection).one_or_none()
+    finally:
+        close_connection(connection)
+
+
+def _execute(kind, params, connection):
     """The kind's query: prepared on this connection the first time, then executed."""
     if not current_app.config.get("DB_PREPARED_STATEMENTS", True):
-        return db.session.execute(_statement(kind), params)
-    connection = db.session.connection()
+        return connection.execute(_statement(kind), params)
     prepared = connection.connection.info.setdefault(PREPARED, set())
     prepare, execute = _prepared(kind)
     if kind not in prepared:
@@ -215,15 +230,14 @@ def _read(kind, key):
     if cached is not None and PRO_FULL in cached.person.pro_roles:
         organisation = cached.person.organisation_pid
     params = {"key": key, "organisation": organisation}
-    fresh = not db.session().in_transaction()  # nothing of this request's would be lost
+    fresh = not db.session().in_transaction()  # read in autocommit: nothing could be lost
     try:
-        row = _execute(kind, params).one_or_none()
+        row = _query(kind, params)
     except DBAPIError as error:
         if not (fresh and error.connection_invalidated):
             raise
         # a pooled connection died unnoticed (records/ping.py): once more, on a new one
-        rollback_session()
-        row = _execute(kind, params).one_or_none()
+        row = _query(kind, params)
     if row is None:
         _Cache.drop((kind, key))
         return None, None

@@ -1,4 +1,4 @@
-"""Ending the request's database session when its connection may be dead."""
+"""Ending the request's database session, or a connection, when its connection may be dead."""
 
 from invenio_db import db
 from sqlalchemy.exc import PendingRollbackError
@@ -16,3 +16,13 @@ def rollback_session():
     except PendingRollbackError:
         if db.session().in_transaction():
             raise
+
+
+def close_connection(connection):
+    """``connection.close()``, also when it died. The same listener raises while the
+    connection's transaction is being ended; a second close then gives the connection back
+    to the pool (to be replaced) instead of leaving it to the garbage collector."""
+    try:
+        connection.close()
+    except PendingRollbackError:
+        connection.close()

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from flask import request_finished
 from invenio_db import db
 from sqlalchemy import event, text
 
@@ -77,13 +78,34 @@ def test_warm_token_request_is_one_query(app, client):
     desk = make_desk()
     token = token_of(desk.librarian)
     assert warm(client, "/api/", headers=bearer(token)).status_code == 200
+    db.session.remove()
+    db.engine.dispose()  # one new connection: the caller's query is prepared on it (accounts/caller.py)
+    with Statements() as first:
+        assert client.get("/api/", headers=bearer(token)).status_code == 200
+    prepare = [s for s in first.seen if s.startswith("PREPARE rero_caller_token")]
+    assert len(prepare) == 1 and "accounts_api_token" in prepare[0] and "permission_matrix_version" in prepare[0], first.seen
     with Statements() as sql:
         assert client.get("/api/", headers=bearer(token)).status_code == 200
     assert len(sql.seen) == 1, sql.seen
-    # the caller's query, prepared on this connection by the first request (accounts/caller.py)
     assert sql.seen[0].startswith("EXECUTE rero_caller_token("), sql.seen
-    prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements WHERE name = 'rero_caller_token'")).scalar()
-    assert "accounts_api_token" in prepared and "permission_matrix_version" in prepared
+
+
+def test_a_request_that_reads_nothing_else_leaves_the_session_unused(app, client):
+    """The caller's query runs in autocommit on a connection it returns at once: no BEGIN,
+    no ROLLBACK at the request's end, no connection held while the answer is made."""
+    desk = make_desk()
+    token = token_of(desk.librarian)
+    assert warm(client, "/api/", headers=bearer(token)).status_code == 200
+    held = []
+
+    def finished(sender, response, **extra):
+        held.append(db.engine.pool.checkedout())
+
+    with request_finished.connected_to(finished, app):
+        for auth, status in ((token, 200), ("not-a-token", 401)):
+            db.session.remove()  # the test client shares the test's session: as a new request has it
+            assert client.get("/api/", headers=bearer(auth)).status_code == status
+    assert held == [0, 0], held
 
 
 def test_the_plain_statement_when_prepared_statements_are_off(app, client):
