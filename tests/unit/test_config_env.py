@@ -236,7 +236,7 @@ def plans_the_caller_query_each_time(app):
         listen = lambda conn, cursor, statement, *args: sent.append(statement)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listen)
         try:
-            caller._execute(caller.USER, {"key": -1, "organisation": None})
+            caller._query(caller.USER, {"key": -1, "organisation": None})
         except ProgrammingError:  # this test's database has no tables: the statement is what counts
             pass
         finally:
