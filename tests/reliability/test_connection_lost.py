@@ -26,12 +26,17 @@ from tests.helpers import PASSWORD, make_desk, ref
 from .conftest import bearer
 
 
-def _terminate_own_connection(sender, response, **extra):
-    """Kill the request's connection from another one, as a restart would."""
-    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+def _terminate_connection_of(session):
+    """Kill the session's connection from another one, as a restart would."""
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
     with db.engine.connect() as other:
         assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
         other.execute(text("SELECT pg_sleep(0.1)"))  # the backend is gone before the rollback
+
+
+def _terminate_own_connection(sender, response, **extra):
+    """The request's connection dies after its answer was made."""
+    _terminate_connection_of(db.session)
 
 
 def test_connection_killed_after_the_answer(app, live):
@@ -81,7 +86,31 @@ def test_a_token_request_right_after_its_connection_died_retries_once(app, live,
     assert res.status_code == 200, res.text
 
 
-def test_the_retry_survives_a_write_in_flight_elsewhere(app, live, idle_limit):
+@pytest.fixture()
+def write_in_flight():
+    """``write_in_flight(ptype)``: the patron type renamed "In flight" on the test's own
+    connection, flushed and not committed (a unit of work of SQLAlchemy-Continuum), until
+    the test ends; then rolled back (its connection may have been killed meanwhile)."""
+
+    def start(ptype):
+        record = PatronType.get_by_pid(ptype)
+        record["name"] = "In flight"
+        record.commit()
+        db.session.flush()
+        assert versioning_manager.units_of_work
+
+    yield start
+    _end_write_in_flight()
+
+
+def _end_write_in_flight():
+    try:
+        db.session.rollback()
+    except exc.SQLAlchemyError:
+        db.session.registry.clear()
+
+
+def test_the_retry_survives_a_write_in_flight_elsewhere(app, live, idle_limit, write_in_flight):
     """SQLAlchemy-Continuum's rollback listener compares the dead connection with every
     connection that has a write in flight (its units of work, shared by the process's
     threads), and that comparison raises on a dead connection: the retry's rollback must
@@ -90,56 +119,36 @@ def test_the_retry_survives_a_write_in_flight_elsewhere(app, live, idle_limit):
     client = bearer(desk.librarian, "retry-write")
     idle_limit(3600)
     db.session.remove()
-    record = PatronType.get_by_pid(desk.ptype)
-    record["name"] = "In flight"
-    record.commit()
-    db.session.flush()  # a write in flight on the test's connection, not committed
-    assert versioning_manager.units_of_work
-    try:
-        # the server's connection, back in the pool after this request
-        assert client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30).status_code == 200
-        assert _kill_every_other_connection(app) >= 2
-        res = client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30)
-        assert res.status_code == 200, res.text
-        assert res.json()["metadata"]["name"] != "In flight"
-    finally:
-        try:
-            db.session.rollback()
-        except exc.SQLAlchemyError:
-            db.session.registry.clear()
+    write_in_flight(desk.ptype)
+    # the server's connection, back in the pool after this request
+    assert client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30).status_code == 200
+    assert _kill_every_other_connection(app) >= 2
+    res = client.get(f"{live}/api/patron_types/{desk.ptype}", timeout=30)
+    assert res.status_code == 200, res.text
+    assert res.json()["metadata"]["name"] != "In flight"
 
 
 def _terminate_after_flush(session, flush_context):
     """The write's connection dies between its flush and its commit."""
-    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
-    with db.engine.connect() as other:
-        assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
-        other.execute(text("SELECT pg_sleep(0.1)"))
+    _terminate_connection_of(session)
 
 
-def test_a_write_whose_connection_dies_beside_a_write_in_flight_is_a_503(app, live, idle_limit):
+def test_a_write_whose_connection_dies_beside_a_write_in_flight_is_a_503(app, live, idle_limit, write_in_flight):
     """Undoing the write meets the same listener as the retry above: a 503, not a 500,
     and nothing of the write is kept."""
     desk = make_desk(ptype=True)
     client = bearer(desk.librarian, "write-lost")
-    record = PatronType.get_by_pid(desk.ptype)
-    record["name"] = "In flight"
-    record.commit()
-    db.session.flush()
-    assert versioning_manager.units_of_work
+    write_in_flight(desk.ptype)
+    body = {"name": "Lost write", "organisation": ref("organisations", desk.org)}
+    event.listen(Session, "after_flush", _terminate_after_flush, once=True)
     try:
-        event.listen(Session, "after_flush", _terminate_after_flush, once=True)
-        body = {"name": "Lost write", "organisation": ref("organisations", desk.org)}
         res = client.post(f"{live}/api/patron_types/", json=body, timeout=30)
-        assert res.status_code == 503, res.text
-        assert res.json()["status"] == 503
     finally:
         if event.contains(Session, "after_flush", _terminate_after_flush):
             event.remove(Session, "after_flush", _terminate_after_flush)
-        try:
-            db.session.rollback()
-        except exc.SQLAlchemyError:
-            db.session.registry.clear()
+    assert res.status_code == 503, res.text
+    assert res.json()["status"] == 503
+    _end_write_in_flight()  # the test's own write: undone before the database is read
     names = [model.json["name"] for model in db.session.query(PatronType.model_cls)]
     assert "Lost write" not in names and "Standard" in names, names
 
